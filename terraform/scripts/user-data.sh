@@ -95,16 +95,23 @@ for value in "$weather_key" "$location_key"; do
   # An env-file holds one VAR=value per line.
   [[ -n "$value" && "$value" != *$'\n'* ]] || die "an API key parameter is empty or multi-line"
 done
+# Flask's session key: random per instance, so it exists nowhere else (one
+# instance; replacing it only logs users out).
+secret_key="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 # printf is a builtin: the values never appear in any process's argv.
-printf 'WEATHER_API_KEY=%s\nLOCATION_API_KEY=%s\n' "$weather_key" "$location_key" >"$env_file"
-unset weather_key location_key value
+printf 'WEATHER_API_KEY=%s\nLOCATION_API_KEY=%s\nSECRET_KEY=%s\n' \
+  "$weather_key" "$location_key" "$secret_key" >"$env_file"
+unset weather_key location_key secret_key value
 
 log "starting $APP_IMAGE (version $APP_VERSION)"
+# Read-only root: the app's only writable place is the /tmp tmpfs, where its
+# search history lives (lost on restart; the instance is replaced per version anyway).
 docker run --detach --name app --restart unless-stopped \
   --read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m \
   --cap-drop ALL --security-opt no-new-privileges --pids-limit 256 \
   --publish "$APP_PORT:$APP_PORT" \
   --env-file "$env_file" \
+  --env HISTORY_DB=/tmp/history.db \
   --label "app.version=$APP_VERSION" \
   "$APP_IMAGE"
 log "started"
