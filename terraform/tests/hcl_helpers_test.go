@@ -61,9 +61,10 @@ type Config struct {
 // Block is one block of the configuration; index is count.index when set.
 type Block struct {
 	*hclsyntax.Block
-	cfg   *Config
-	file  string
-	index *int
+	cfg    *Config
+	file   string
+	index  *int
+	parent string // name of the enclosing block, for nested blocks
 }
 
 // LoadConfig parses every .tf file of dir (not recursively, like Terraform).
@@ -188,7 +189,7 @@ func terraformFunctions() map[string]function.Function {
 		"can":         tryfunc.CanFunc,
 		"try":         tryfunc.TryFunc,
 		"regex":       stdlib.RegexFunc,
-		"length":      stdlib.LengthFunc,
+		"length":      lengthFunc,
 		"split":       stdlib.SplitFunc,
 		"contains":    stdlib.ContainsFunc,
 		"floor":       stdlib.FloorFunc,
@@ -200,6 +201,18 @@ func terraformFunctions() map[string]function.Function {
 		"cidrnetmask": cidrNetmaskFunc,
 	}
 }
+
+// lengthFunc is Terraform's length(): strings too, not only collections.
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true}},
+	Type:   function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if args[0].Type() == cty.String {
+			return stdlib.Strlen(args[0])
+		}
+		return stdlib.Length(args[0])
+	},
+})
 
 var startsWithFunc = function.New(&function.Spec{
 	Params: []function.Parameter{{Name: "s", Type: cty.String}, {Name: "prefix", Type: cty.String}},
@@ -248,6 +261,9 @@ func (b *Block) At(i int) *Block {
 
 // Name is "type.name" for resources and data sources.
 func (b *Block) Name() string {
+	if b.parent != "" {
+		return b.parent + "." + b.Type
+	}
 	name := strings.Join(b.Labels, ".")
 	if b.index != nil {
 		name += fmt.Sprintf("[%d]", *b.index)
@@ -287,7 +303,7 @@ func (b *Block) Nested(typ string) []*Block {
 	var out []*Block
 	for _, nb := range b.Body.Blocks {
 		if nb.Type == typ {
-			out = append(out, &Block{Block: nb, cfg: b.cfg, file: b.file, index: b.index})
+			out = append(out, &Block{Block: nb, cfg: b.cfg, file: b.file, index: b.index, parent: b.Name()})
 		}
 	}
 	return out
