@@ -59,6 +59,7 @@ var requiredActions = map[string][]string{
 	"aws_instance": {"ec2:RunInstances", "ec2:TerminateInstances", "ec2:StartInstances", "ec2:StopInstances",
 		"ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstanceTypes",
 		"ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeVolumes", "ec2:DescribeTags",
+		"ec2:DescribeImages", // the AMI's root device, also when ami_id skips the lookup
 		"ec2:ModifyInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", "ec2:CreateTags", "ec2:DeleteTags",
 		"iam:PassRole"},
 
