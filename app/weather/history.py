@@ -50,7 +50,11 @@ class HistoryStore:
         self.max_entries = max_entries
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_S)
+        # With WAL, NORMAL keeps every committed search through an app crash or kill and only
+        # risks the last commits on power loss, without an fsync per search.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def init(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
