@@ -19,6 +19,7 @@ BASE_PYTHON="${BASE_PYTHON:-/usr/bin/python3}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -14,6 +14,7 @@ PYTHON="${PYTHON:-python3}"
 work="$(mktemp -d)"
 pids=()
 
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -27,8 +28,8 @@ free_port() {
 }
 
 wait_for() { # url: up to 30 s
-  local i
-  for i in $(seq 150); do
+  local _
+  for _ in $(seq 150); do
     if "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" 2>/dev/null; then
       return 0
     fi
@@ -62,7 +63,10 @@ run_pass() { # stub-mode expect-upstream [pytest args...]
   local app_pid=$!
   pids+=("$app_pid")
 
-  wait_for "$stub/__stub/health" && wait_for "$app/healthz" || { tail -n 30 "$work/app-$mode.log" >&2; return 1; }
+  if ! wait_for "$stub/__stub/health" || ! wait_for "$app/healthz"; then
+    tail -n 30 "$work/app-$mode.log" >&2
+    return 1
+  fi
 
   local junit=()
   [[ -n "${JUNIT_DIR:-}" ]] && mkdir -p "$JUNIT_DIR" && junit=("--junitxml=$JUNIT_DIR/integration-$mode.xml")

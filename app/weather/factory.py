@@ -31,7 +31,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=16 * 1024,  # the app takes no uploads
-        JSON_SORT_KEYS=False,
     )
     if settings["APP_ENV"] == "production":
         # FLASK_DEBUG in the environment must not turn on the debugger in production.
