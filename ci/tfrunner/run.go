@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -76,6 +77,11 @@ func (r *Runner) lockTimeout() string { return r.opts.LockTimeout.String() }
 // holds name=value settings (see backend.BackendConfig); files are extra
 // -backend-config files (.tfbackend/.hcl).
 func (r *Runner) Init(ctx context.Context, backendConfig map[string]string, files ...string) error {
+	if backendConfig["use_lockfile"] == "true" {
+		if err := r.requireVersion(ctx, "1.10.0", "S3-native locking (use_lockfile)"); err != nil {
+			return err
+		}
+	}
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
 	keys := make([]string, 0, len(backendConfig))
 	for k := range backendConfig {
@@ -90,6 +96,17 @@ func (r *Runner) Init(ctx context.Context, backendConfig map[string]string, file
 	}
 	if err := r.tf.Init(ctx, opts...); err != nil {
 		return fmt.Errorf("tfrunner: terraform init in %s failed: check the backend settings and credentials: %w", r.Dir, err)
+	}
+	return nil
+}
+
+func (r *Runner) requireVersion(ctx context.Context, min, feature string) error {
+	v, _, err := r.tf.Version(ctx, true)
+	if err != nil {
+		return fmt.Errorf("tfrunner: reading the Terraform version: %w", err)
+	}
+	if v.LessThan(version.Must(version.NewVersion(min))) {
+		return fmt.Errorf("tfrunner: %s needs Terraform >= %s, this one is %s: pin a newer Terraform or use DynamoDB locking", feature, min, v)
 	}
 	return nil
 }
