@@ -1,37 +1,137 @@
-// A generated module for Devsecops functions
-//
-// This module has been generated via dagger init and serves as a reference to
-// basic module structure as you get started with Dagger.
-//
-// Two functions have been pre-created. You can modify, delete, or add to them,
-// as needed. They demonstrate usage of arguments and return types using simple
-// echo and grep commands. The functions can be called from the dagger CLI or
-// from one of the SDKs.
-//
-// The first line in this comment block is a short description line and the
-// rest is a long description with more detail on the module's purpose or usage,
-// if appropriate. All modules should have a short description.
-
+// A DevSecOps delivery pipeline for the weather app in app/: every security
+// check from source to signed image, runnable the same way on a laptop, in
+// GitHub Actions and ad hoc. The logic lives in ci/; this file maps Dagger
+// arguments onto it.
 package main
 
 import (
 	"context"
+
+	"dagger/devsecops/ci/pins"
+	"dagger/devsecops/ci/policy"
+	"dagger/devsecops/ci/scanners"
+	"dagger/devsecops/ci/stages"
 	"dagger/devsecops/internal/dagger"
 )
 
-type Devsecops struct{}
-
-// Returns a container that echoes whatever string argument is provided
-func (m *Devsecops) ContainerEcho(stringArg string) *dagger.Container {
-	return dag.Container().From("alpine:latest").WithExec([]string{"echo", stringArg})
+type Devsecops struct {
+	// The project: app/, terraform/, the policy file and .git for history scans.
+	Source *dagger.Directory
+	// Wheels for every pip install in the pipeline, for machines without PyPI.
+	Wheelhouse    *dagger.Directory
+	PythonImage   string
+	TrivyImage    string
+	GitleaksImage string
 }
 
-// Returns lines that match a pattern in the files of the provided Directory
-func (m *Devsecops) GrepDir(ctx context.Context, directoryArg *dagger.Directory, pattern string) (string, error) {
-	return dag.Container().
-		From("alpine:latest").
-		WithMountedDirectory("/mnt", directoryArg).
-		WithWorkdir("/mnt").
-		WithExec([]string{"grep", "-R", pattern, "."}).
-		Stdout(ctx)
+func New(
+	// The repository to check and ship.
+	// +defaultPath="/"
+	// +ignore=["**/__pycache__", "**/.pytest_cache", "**/.ruff_cache", "**/.venv", "reports", "**/.terraform", "**/*.tfstate", "**/*.tfstate.backup", "app/wheels/*.whl"]
+	source *dagger.Directory,
+	// A directory of wheels (made with scripts/wheelhouse) to install Python
+	// tools and the app from, instead of PyPI.
+	// +optional
+	wheelhouse *dagger.Directory,
+	// Python image for Bandit, the dependency audit and the app build.
+	// +optional
+	pythonImage string,
+	// Trivy image.
+	// +optional
+	trivyImage string,
+	// Gitleaks image (must contain git).
+	// +optional
+	gitleaksImage string,
+) *Devsecops {
+	return &Devsecops{
+		Source:        source,
+		Wheelhouse:    wheelhouse,
+		PythonImage:   orDefault(pythonImage, pins.Python),
+		TrivyImage:    orDefault(trivyImage, pins.Trivy),
+		GitleaksImage: orDefault(gitleaksImage, pins.Gitleaks),
+	}
+}
+
+// ScanReport is the judged outcome of a scan.
+type ScanReport struct {
+	// True when no finding reaches the policy threshold and every tool ran.
+	Passed bool
+	// The Markdown summary (also in the report as summary.md).
+	Summary string
+	// Internal: the gate error text, empty when passed.
+	Failure string
+	// findings.json, findings.sarif, summary.md and each tool's raw report.
+	Files *dagger.Directory
+}
+
+// The reports folder: dagger call scan report export --path=reports/
+func (r *ScanReport) Report() *dagger.Directory { return r.Files }
+
+// Prints the summary; fails exactly when the policy fails.
+func (r *ScanReport) Check() (string, error) {
+	if r.Passed {
+		return r.Summary, nil
+	}
+	return "", &gateError{r.Failure}
+}
+
+type gateError struct{ msg string }
+
+func (e *gateError) Error() string { return e.msg }
+
+// Runs every shift-left check (Bandit, dependency audit, Gitleaks over tree
+// and history, Trivy on IaC and Dockerfiles) concurrently and judges the
+// findings against the policy.
+func (m *Devsecops) Scan(
+	ctx context.Context,
+	// Policy file; defaults to .devsecops.yaml in the source, else built-in defaults.
+	// +optional
+	policyFile *dagger.File,
+	// A local Safety advisory DB directory (insecure.json, insecure_full.json)
+	// for air-gapped audits; no key needed.
+	// +optional
+	advisoryDb *dagger.Directory,
+	// Safety API key, to audit against Safety's online DB (as the seed did).
+	// +optional
+	safetyApiKey *dagger.Secret,
+) (*ScanReport, error) {
+	p, err := m.policy(ctx, policyFile)
+	if err != nil {
+		return nil, err
+	}
+	py := scanners.Python{Image: m.PythonImage, Wheelhouse: m.Wheelhouse}
+	gate, err := stages.Judge(ctx, dag, "scan", p, []scanners.Scanner{
+		scanners.Bandit{Dag: dag, Python: py, Source: m.Source},
+		scanners.Dependencies{Dag: dag, Python: py, Source: m.Source, AdvisoryDB: advisoryDb, SafetyKey: safetyApiKey},
+		scanners.Gitleaks{Dag: dag, Image: m.GitleaksImage, Source: m.Source},
+		scanners.TrivyConfig{Dag: dag, Image: m.TrivyImage, Source: m.Source},
+	})
+	if err != nil {
+		return nil, err
+	}
+	failure := ""
+	if err := gate.Err(); err != nil {
+		failure = err.Error()
+	}
+	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}, nil
+}
+
+func (m *Devsecops) policy(ctx context.Context, file *dagger.File) (*policy.Policy, error) {
+	if file == nil {
+		exists, err := m.Source.Exists(ctx, policy.DefaultFileName)
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			file = m.Source.File(policy.DefaultFileName)
+		}
+	}
+	return stages.LoadPolicy(ctx, file)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -59,4 +59,3 @@ func shortCommit(c string) string {
 	}
 	return c
 }
-

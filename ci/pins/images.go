@@ -1,0 +1,14 @@
+// Package pins holds every container image and Python tool version the
+// pipeline uses, in one place. Images are pinned by tag and digest; each one
+// can be overridden from the module's constructor (private mirrors, air-gapped
+// machines, this repository's offline tests).
+package pins
+
+const (
+	// Python runs Bandit, the dependency audit and the app's own build stage.
+	Python = "docker.io/library/python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91"
+	// Trivy checks IaC and Dockerfiles (embedded checks) and scans images.
+	Trivy = "docker.io/aquasec/trivy:0.69.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c"
+	// Gitleaks ships git in its image, which history scanning needs.
+	Gitleaks = "docker.io/zricethezav/gitleaks:v8.30.1@sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f"
+)

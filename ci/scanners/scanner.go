@@ -1,0 +1,88 @@
+// Package scanners runs each security tool in its own container and turns
+// its native report into findings. A tool that cannot run, or whose report
+// cannot be read, yields a ToolError, never an empty result.
+package scanners
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"dagger/devsecops/ci/findings"
+	"dagger/devsecops/internal/dagger"
+)
+
+// Result is what one tool produced.
+type Result struct {
+	Tool     string
+	Findings []findings.Finding
+	// Raw holds each native report by file name, for the reports folder.
+	Raw map[string]string
+	Err error
+}
+
+// Scanner is one tool run.
+type Scanner interface {
+	Name() string
+	Run(ctx context.Context) Result
+}
+
+// RunAll runs every scanner concurrently and waits for all of them: one
+// tool's failure must not hide what the others found.
+func RunAll(ctx context.Context, scanners []Scanner) []Result {
+	results := make([]Result, len(scanners))
+	var wg sync.WaitGroup
+	for i, s := range scanners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.Run(ctx)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// exec runs a command that writes its report to reportPath. Exit codes in
+// okCodes mean "ran fine" (many tools exit non-zero when they find things);
+// any other code is a tool error carrying the tail of stderr.
+func exec(ctx context.Context, tool string, ctr *dagger.Container, args []string, reportPath string, okCodes ...int) (*dagger.Container, string, error) {
+	ran := ctr.WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+	code, err := ran.ExitCode(ctx)
+	if err != nil {
+		return nil, "", findings.Errorf(tool, "could not start: %v", err)
+	}
+	ok := false
+	for _, c := range append([]int{0}, okCodes...) {
+		ok = ok || c == code
+	}
+	if !ok {
+		stderr, _ := ran.Stderr(ctx)
+		return nil, "", findings.Errorf(tool, "exited with code %d: %s", code, tail(stderr, 600))
+	}
+	if reportPath == "" {
+		out, err := ran.Stdout(ctx)
+		return ran, out, err
+	}
+	report, err := ran.File(reportPath).Contents(ctx)
+	if err != nil {
+		stderr, _ := ran.Stderr(ctx)
+		return nil, "", findings.Errorf(tool, "wrote no report at %s: %s", reportPath, tail(stderr, 600))
+	}
+	return ran, report, nil
+}
+
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	if s == "" {
+		return "(no output on stderr)"
+	}
+	return s
+}
+
+func failed(tool string, err error) Result {
+	return Result{Tool: tool, Err: err, Raw: map[string]string{}}
+}
