@@ -22,6 +22,13 @@ type Devsecops struct {
 	PythonImage   string
 	TrivyImage    string
 	GitleaksImage string
+	CosignImage   string
+	RegistryImage string
+	// TestRunnerImage runs the integration suite (needs python3, chromium, chromedriver).
+	TestRunnerImage string
+	// TestRunnerHasBrowser is true when TestRunnerImage was given: it is then
+	// expected to ship Chromium and chromedriver already.
+	TestRunnerHasBrowser bool
 }
 
 func New(
@@ -42,6 +49,17 @@ func New(
 	// Gitleaks image (must contain git).
 	// +optional
 	gitleaksImage string,
+	// Cosign image.
+	// +optional
+	cosignImage string,
+	// OCI registry image, run as a service when no registry is given.
+	// +optional
+	registryImage string,
+	// Image for the integration tests, with python3, python3-venv, chromium
+	// and chromium-driver installed. Default: the Python image plus those
+	// packages from Debian (needs network).
+	// +optional
+	testRunnerImage string,
 ) *Devsecops {
 	return &Devsecops{
 		Source:        source,
@@ -49,6 +67,11 @@ func New(
 		PythonImage:   orDefault(pythonImage, pins.Python),
 		TrivyImage:    orDefault(trivyImage, pins.Trivy),
 		GitleaksImage: orDefault(gitleaksImage, pins.Gitleaks),
+		CosignImage:   orDefault(cosignImage, pins.Cosign),
+		RegistryImage: orDefault(registryImage, pins.Registry),
+
+		TestRunnerImage:      orDefault(testRunnerImage, pins.TestRunner),
+		TestRunnerHasBrowser: testRunnerImage != "",
 	}
 }
 
@@ -114,6 +137,23 @@ func (m *Devsecops) Scan(
 		failure = err.Error()
 	}
 	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}, nil
+}
+
+// Builds app/Dockerfile into the app image. Export it with
+// dagger call build export --path=app.tar
+func (m *Devsecops) Build(
+	ctx context.Context,
+	// Git revision recorded in the image label and /version.
+	// +optional
+	revision string,
+	// Source repository URL recorded in the image label.
+	// +optional
+	sourceUrl string,
+) (*dagger.Container, error) {
+	return stages.Build(ctx, dag, stages.BuildOptions{
+		Source: m.Source, Wheelhouse: m.Wheelhouse, PythonImage: m.PythonImage,
+		Revision: revision, SourceURL: sourceUrl,
+	})
 }
 
 func (m *Devsecops) policy(ctx context.Context, file *dagger.File) (*policy.Policy, error) {

@@ -12,3 +12,15 @@ const (
 	// Gitleaks ships git in its image, which history scanning needs.
 	Gitleaks = "docker.io/zricethezav/gitleaks:v8.30.1@sha256:c00b6bd0aeb3071cbcb79009cb16a60dd9e0a7c60e2be9ab65d25e6bc8abbb7f"
 )
+
+const (
+	// Cosign signs, attests and verifies the published image (v2: v3 bundles
+	// cannot be verified by v2, so the whole pipeline stays on one major).
+	Cosign = "gcr.io/projectsigstore/cosign:v2.6.5@sha256:ad281047f85c5e1fc6ffbc30c2b55be3b07b4032bef715a12122ce5829619aca"
+	// Registry is the OCI registry the pipeline runs as a service when no
+	// external registry is configured.
+	Registry = "docker.io/library/registry:3@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33"
+	// TestRunner runs the integration suite; without an override, Chromium
+	// and chromedriver are added to it from Debian's packages.
+	TestRunner = Python
+)

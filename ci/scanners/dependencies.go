@@ -56,6 +56,9 @@ func (d Dependencies) Run(ctx context.Context) Result {
 		ctr = ctr.WithSecretVariable("SAFETY_API_KEY", d.SafetyKey)
 	}
 
+	if err := ready(ctx, d.Name(), ctr); err != nil {
+		return failed(d.Name(), err)
+	}
 	res := Result{Tool: d.Name(), Raw: map[string]string{}, Findings: []findings.Finding{}}
 	var errs []error
 	for _, file := range files {

@@ -5,6 +5,7 @@ package scanners
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -50,7 +51,7 @@ func exec(ctx context.Context, tool string, ctr *dagger.Container, args []string
 	ran := ctr.WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	code, err := ran.ExitCode(ctx)
 	if err != nil {
-		return nil, "", findings.Errorf(tool, "could not start: %v", err)
+		return nil, "", setupError(tool, err)
 	}
 	ok := false
 	for _, c := range append([]int{0}, okCodes...) {
@@ -70,6 +71,25 @@ func exec(ctx context.Context, tool string, ctr *dagger.Container, args []string
 		return nil, "", findings.Errorf(tool, "wrote no report at %s: %s", reportPath, tail(stderr, 600))
 	}
 	return ran, report, nil
+}
+
+// ready fails early, once, when a tool's container cannot be prepared.
+func ready(ctx context.Context, tool string, ctr *dagger.Container) error {
+	if _, err := ctr.Sync(ctx); err != nil {
+		return setupError(tool, err)
+	}
+	return nil
+}
+
+// setupError explains a failed setup step (such as a pip install without
+// network or wheelhouse) with the stderr of the step that failed.
+func setupError(tool string, err error) error {
+	var execErr *dagger.ExecError
+	if errors.As(err, &execErr) {
+		return findings.Errorf(tool, "could not be set up (%s exited %d): %s",
+			strings.Join(execErr.Cmd, " "), execErr.ExitCode, tail(execErr.Stderr, 600))
+	}
+	return findings.Errorf(tool, "could not start: %v", err)
 }
 
 func tail(s string, n int) string {

@@ -1,0 +1,46 @@
+package stages
+
+import (
+	"context"
+	"strings"
+
+	"dagger/devsecops/internal/dagger"
+)
+
+// BuildOptions are the inputs of the app image build.
+type BuildOptions struct {
+	Source      *dagger.Directory // the repository
+	Wheelhouse  *dagger.Directory // optional: offline pip installs
+	PythonImage string            // base of both Dockerfile stages
+	Revision    string            // git revision for the OCI label
+	SourceURL   string
+}
+
+// Build builds app/Dockerfile. The version comes from app/VERSION, so the
+// image label and /version always agree.
+func Build(ctx context.Context, dag *dagger.Client, o BuildOptions) (*dagger.Container, error) {
+	appDir := o.Source.Directory("app")
+	version, err := appDir.File("VERSION").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.Wheelhouse != nil {
+		appDir = appDir.WithDirectory("wheels", o.Wheelhouse)
+	}
+	return appDir.DockerBuild(dagger.DirectoryDockerBuildOpts{
+		Dockerfile: "Dockerfile",
+		BuildArgs: []dagger.BuildArg{
+			{Name: "PYTHON_IMAGE", Value: o.PythonImage},
+			{Name: "APP_VERSION", Value: strings.TrimSpace(version)},
+			{Name: "REVISION", Value: orUnknown(o.Revision)},
+			{Name: "SOURCE_URL", Value: orUnknown(o.SourceURL)},
+		},
+	}), nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
