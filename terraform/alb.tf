@@ -1,6 +1,6 @@
 # Internet-facing ALB across the two public subnets; TLS ends here.
 
-# trivy AVD-AWS-0053: allowlisted; the ALB is the app's public entry point.
+# trivy AWS-0053 (HIGH) allowlisted: the ALB is the app's public entry point.
 resource "aws_lb" "app" {
   name               = "${var.name_prefix}-alb"
   internal           = false

@@ -162,7 +162,7 @@ resource "aws_instance" "bastion" {
   instance_type          = var.instance_type
   subnet_id              = aws_subnet.public[0].id
   vpc_security_group_ids = [aws_security_group.bastion[0].id]
-  # trivy: a public address is the point of a bastion; its SG admits only ssh_ingress_cidr.
+  # A public address is the point of a bastion; its SG admits only ssh_ingress_cidr.
   associate_public_ip_address = true
 
   metadata_options {

