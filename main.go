@@ -23,6 +23,8 @@ type Devsecops struct {
 	TrivyImage    string
 	GitleaksImage string
 	CosignImage   string
+	// CraneImage pushes images to registries (see ci/release).
+	CraneImage    string
 	RegistryImage string
 	// TestRunnerImage runs the integration suite (needs python3, chromium, chromedriver).
 	TestRunnerImage string
@@ -52,6 +54,9 @@ func New(
 	// Cosign image.
 	// +optional
 	cosignImage string,
+	// Crane image, which pushes the app image to the registry.
+	// +optional
+	craneImage string,
 	// OCI registry image, run as a service when no registry is given.
 	// +optional
 	registryImage string,
@@ -68,6 +73,7 @@ func New(
 		TrivyImage:    orDefault(trivyImage, pins.Trivy),
 		GitleaksImage: orDefault(gitleaksImage, pins.Gitleaks),
 		CosignImage:   orDefault(cosignImage, pins.Cosign),
+		CraneImage:    orDefault(craneImage, pins.Crane),
 		RegistryImage: orDefault(registryImage, pins.Registry),
 
 		TestRunnerImage:      orDefault(testRunnerImage, pins.TestRunner),

@@ -20,6 +20,9 @@ const (
 	// Registry is the OCI registry the pipeline runs as a service when no
 	// external registry is configured.
 	Registry = "docker.io/library/registry:3@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33"
+	// Crane pushes image tarballs to registries, including registry services
+	// inside the pipeline that the engine's own push path cannot reach.
+	Crane = "gcr.io/go-containerregistry/crane:v0.22.1@sha256:1f968817b95790bed063f71175aa6b8ff879fa17064020415f3e18bb6e6a36e1"
 	// TestRunner runs the integration suite; without an override, Chromium
 	// and chromedriver are added to it from Debian's packages.
 	TestRunner = Python
