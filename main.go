@@ -162,6 +162,75 @@ func (m *Devsecops) Build(
 	})
 }
 
+// --- image scan and SBOM ---
+
+// Builds the app image and scans it with Trivy: OS and library
+// vulnerabilities (fixed ones only unless the policy's image.ignore_unfixed
+// is false), secrets and misconfigurations, judged by the policy. The
+// vulnerability DB is kept in a cache volume between runs.
+func (m *Devsecops) ScanImage(
+	ctx context.Context,
+	// Policy file; defaults to .devsecops.yaml in the source, else built-in defaults.
+	// +optional
+	policyFile *dagger.File,
+	// OCI repository to pull the vulnerability DB from instead of Trivy's
+	// defaults, e.g. a mirror for air-gapped runs: registry.internal:5000/trivy-db:2
+	// +optional
+	dbRepository string,
+	// A registry to reach the DB repository through, bound under the
+	// repository's host name (from the CLI: tcp://localhost:5000).
+	// +optional
+	dbRegistry *dagger.Service,
+	// The DB registry speaks plain HTTP or has a self-signed certificate.
+	// +optional
+	insecureRegistry bool,
+	// Use the DB already cached; never contact a registry.
+	// +optional
+	skipDbUpdate bool,
+	// Git revision recorded in the image label.
+	// +optional
+	revision string,
+) (*ScanReport, error) {
+	p, err := m.policy(ctx, policyFile)
+	if err != nil {
+		return nil, err
+	}
+	image, err := m.Build(ctx, revision, "")
+	if err != nil {
+		return nil, err
+	}
+	gate, err := stages.ScanImage(ctx, dag, stages.ScanImageOptions{
+		Image: image, TrivyImage: m.TrivyImage, Policy: p,
+		DBRepository: dbRepository, DBRegistry: dbRegistry,
+		Insecure: insecureRegistry, SkipDBUpdate: skipDbUpdate,
+	})
+	if err != nil {
+		return nil, err
+	}
+	failure := ""
+	if err := gate.Err(); err != nil {
+		failure = err.Error()
+	}
+	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}, nil
+}
+
+// A CycloneDX JSON SBOM of the app image (OS packages and Python libraries):
+// dagger call sbom export --path=sbom.cdx.json
+func (m *Devsecops) Sbom(
+	ctx context.Context,
+	// Git revision recorded in the image label.
+	// +optional
+	revision string,
+) (*dagger.File, error) {
+	image, err := m.Build(ctx, revision, "")
+	if err != nil {
+		return nil, err
+	}
+	return stages.SBOM(ctx, dag, image, m.TrivyImage)
+}
+
+// --- end image scan and SBOM ---
+
 func (m *Devsecops) policy(ctx context.Context, file *dagger.File) (*policy.Policy, error) {
 	if file == nil {
 		exists, err := m.Source.Exists(ctx, policy.DefaultFileName)
