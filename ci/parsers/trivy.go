@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"fmt"
+	"strings"
 
 	"dagger/devsecops/ci/findings"
 )
@@ -70,7 +71,9 @@ func Trivy(data []byte) ([]findings.Finding, error) {
 			if err != nil {
 				return nil, findings.Errorf(TrivyTool, "%s in %s: %v", m.ID, res.Target, err)
 			}
-			rule := firstNonEmpty(m.AVDID, m.ID)
+			// Trivy 0.74 dropped the "AVD-" prefix; older releases still print it.
+			// One spelling keeps allowlist entries valid across versions.
+			rule := strings.TrimPrefix(firstNonEmpty(m.ID, m.AVDID), "AVD-")
 			msg := m.Title
 			if m.Message != "" {
 				msg += ": " + m.Message

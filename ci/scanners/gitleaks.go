@@ -48,6 +48,16 @@ func (g Gitleaks) Run(ctx context.Context) Result {
 		res.Raw["gitleaks-git.txt"] = "no .git in the source: history not scanned\n"
 		return res
 	}
+	gitDir, err := g.Source.Exists(ctx, ".git", dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeDirectoryType})
+	if err != nil {
+		return failed(g.Name(), findings.Errorf(g.Name(), "checking for .git: %v", err))
+	}
+	if !gitDir {
+		// A worktree or submodule: .git points outside the source, so the
+		// history is not in the container. Saying so beats a silent pass.
+		res.Err = findings.Errorf(g.Name(), ".git is a file (a git worktree or submodule), so the history cannot be scanned: run the scan from a regular clone")
+		return res
+	}
 	// The mounted repository belongs to another uid; git refuses it otherwise.
 	ctr = ctr.WithExec([]string{"git", "config", "--global", "--add", "safe.directory", "*"})
 	_, gitReport, err := exec(ctx, g.Name(), ctr,
