@@ -91,8 +91,8 @@ func TestScanPassesOnThisRepository(t *testing.T) {
 	assert.Contains(t, res.Stdout, "scan: ✅ passed")
 }
 
+// Not parallel: t.Setenv is how the key reaches dagger as env:NAME.
 func TestScanWithoutAdvisorySourceFailsLoudly(t *testing.T) {
-	t.Parallel()
 	// Containers here have no network: pip-audit cannot reach PyPI, and the
 	// gate must say so rather than pass. The Safety key given is used for the
 	// online DB, which is equally unreachable, and must never be printed.
