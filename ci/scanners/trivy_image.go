@@ -59,6 +59,8 @@ func (t TrivyImage) args() []string {
 		"--input", "/image.tar",
 		"--scanners", "vuln,secret,misconfig", "--image-config-scanners", "misconfig,secret",
 		"--skip-check-update", "--skip-version-check",
+		// The SBOM lists every package; the report keeps to findings.
+		"--list-all-pkgs=false",
 		"--format", "json", "--output", "/tmp/trivy-image.json", "--exit-code", "0",
 	}
 	if t.IgnoreUnfixed {

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"regexp"
 	"strings"
 
 	"dagger/devsecops/internal/dagger"
@@ -27,6 +28,14 @@ func Build(ctx context.Context, dag *dagger.Client, o BuildOptions) (*dagger.Con
 	if o.Wheelhouse != nil {
 		appDir = appDir.WithDirectory("wheels", o.Wheelhouse)
 	}
+	// A "# syntax=" directive makes BuildKit pull docker/dockerfile from
+	// Docker Hub, which fails without registry access; the engine's built-in
+	// Dockerfile frontend builds this file the same way.
+	dockerfile, err := appDir.File("Dockerfile").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	appDir = appDir.WithNewFile("Dockerfile", syntaxDirective.ReplaceAllString(dockerfile, ""))
 	return appDir.DockerBuild(dagger.DirectoryDockerBuildOpts{
 		Dockerfile: "Dockerfile",
 		BuildArgs: []dagger.BuildArg{
@@ -37,6 +46,8 @@ func Build(ctx context.Context, dag *dagger.Client, o BuildOptions) (*dagger.Con
 		},
 	}), nil
 }
+
+var syntaxDirective = regexp.MustCompile(`(?m)\A#\s*syntax\s*=.*\n`)
 
 func orUnknown(s string) string {
 	if s == "" {

@@ -24,9 +24,9 @@ func SBOM(ctx context.Context, dag *dagger.Client, image *dagger.Container, triv
 		WithMountedCache("/root/.cache/trivy", dag.CacheVolume(scanners.TrivyCacheVolume)).
 		WithExec([]string{
 			"trivy", "image", "--quiet", "--cache-dir", "/root/.cache/trivy",
-			"--input", "/image.tar", "--format", "cyclonedx", "--output", "/out/" + SBOMPath,
+			"--input", "/image.tar", "--format", "cyclonedx", "--output", "/tmp/" + SBOMPath,
 		})
-	f := ctr.File("/out/" + SBOMPath)
+	f := ctr.File("/tmp/" + SBOMPath)
 	if _, err := f.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("sbom: trivy could not write the SBOM: %w", err)
 	}
