@@ -6,11 +6,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"dagger/devsecops/ci/pins"
 	"dagger/devsecops/ci/policy"
+	"dagger/devsecops/ci/release"
 	"dagger/devsecops/ci/scanners"
 	"dagger/devsecops/ci/stages"
+	"dagger/devsecops/ci/version"
 	"dagger/devsecops/internal/dagger"
 )
 
@@ -230,6 +234,306 @@ func (m *Devsecops) Sbom(
 }
 
 // --- end image scan and SBOM ---
+
+// --- release stages ---
+
+// VersionBump is the next release version.
+type VersionBump struct {
+	// The new version, e.g. 1.3.0.
+	Version string
+	// The version app/VERSION held.
+	Previous string
+	// patch, minor or major.
+	Bump string
+	// Why: "requested", or the commit that called for the bump.
+	Reason string
+	// The last tag the commits were read from ("" when there is none).
+	SinceTag string
+	// app/VERSION with the new version, for the caller to commit (with a
+	// subject starting "chore(release):", which the next bump ignores).
+	File *dagger.File
+}
+
+// Computes the next version from app/VERSION: bumped as asked, or as the
+// conventional commits since the last tag call for (feat: minor, fix and
+// others: patch, "!" or BREAKING CHANGE: major; "chore(release):" commits
+// are ignored). dagger call version --bump=minor file export --path=app/VERSION
+func (m *Devsecops) Version(
+	ctx context.Context,
+	// patch, minor or major; empty: derived from commit messages.
+	// +optional
+	bump string,
+) (*VersionBump, error) {
+	contents, err := m.Source.File("app/VERSION").Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read app/VERSION: %w", err)
+	}
+	b, tag, commits := version.None, "", []string(nil)
+	if bump != "" {
+		if b, err = version.ParseBump(bump); err != nil {
+			return nil, err
+		}
+	} else if _, err := version.Parse(contents); err != nil {
+		return nil, err // before reading history: the file is the problem
+	} else if tag, commits, err = release.CommitsSinceTag(ctx, dag, m.GitleaksImage, m.Source); err != nil {
+		return nil, err
+	}
+	r, err := version.Next(contents, b, commits)
+	if err != nil {
+		return nil, err
+	}
+	return &VersionBump{
+		Version: r.Next, Previous: r.Previous, Bump: r.Bump.String(), Reason: r.Reason, SinceTag: tag,
+		File: dag.Directory().WithNewFile("VERSION", r.Next+"\n").File("VERSION"),
+	}, nil
+}
+
+// Pushes the image (default: built from the source) under each tag
+// (default: latest, app/VERSION and the git SHA) and prints the pushed
+// digest reference registry/repo@sha256:….
+// dagger call publish --repository=me/weather-app --registry-username=me --registry-password=env:DOCKERHUB_TOKEN
+func (m *Devsecops) Publish(
+	ctx context.Context,
+	// Repository on the registry, e.g. me/weather-app.
+	repository string,
+	// +optional
+	image *dagger.Container,
+	// Registry host: docker.io, ghcr.io, host:port.
+	// +default="docker.io"
+	registry string,
+	// +optional
+	registryUsername string,
+	// Registry password or access token.
+	// +optional
+	registryPassword *dagger.Secret,
+	// The registry speaks plain HTTP or has a self-signed certificate.
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	tags []string,
+	// Git revision (default: the source's HEAD).
+	// +optional
+	revision string,
+) (string, error) {
+	e, host, err := release.NewEnv(ctx, dag, m.releaseImages(), registry, m.creds(registryUsername, registryPassword), insecureRegistry)
+	if err != nil {
+		return "", err
+	}
+	rev, ver, err := m.revisionAndVersion(ctx, revision)
+	if err != nil {
+		return "", err
+	}
+	if image == nil {
+		if image, err = m.Build(ctx, rev, ""); err != nil {
+			return "", err
+		}
+	}
+	if len(tags) == 0 {
+		tags = release.Tags(ver, rev)
+	}
+	return release.Publish(ctx, e, image, host+"/"+repository, tags)
+}
+
+// Signs a pushed digest with cosign and attests its SBOM and a provenance
+// statement (source repository, revision, builder) to it. Key-based:
+// --cosign-key=file:cosign.key --cosign-password=env:COSIGN_PASSWORD.
+// Keyless (GitHub Actions only): --oidc-request-url=env:ACTIONS_ID_TOKEN_REQUEST_URL
+// --oidc-request-token=env:ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+func (m *Devsecops) Sign(
+	ctx context.Context,
+	// The digest reference publish printed (repo@sha256:…).
+	digestRef string,
+	// +optional
+	cosignKey *dagger.Secret,
+	// +optional
+	cosignPassword *dagger.Secret,
+	// GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL (keyless).
+	// +optional
+	oidcRequestUrl *dagger.Secret,
+	// GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_TOKEN (keyless).
+	// +optional
+	oidcRequestToken *dagger.Secret,
+	// An OIDC identity token instead of the two above (keyless).
+	// +optional
+	identityToken *dagger.Secret,
+	// +optional
+	fulcioUrl string,
+	// +optional
+	rekorUrl string,
+	// Also record key-based signatures in Rekor (keyless always does).
+	// +optional
+	transparencyLog bool,
+	// CycloneDX SBOM to attest (default: made from the image built from the source).
+	// +optional
+	sbom *dagger.File,
+	// Source repository URL for the provenance statement.
+	// +optional
+	sourceUrl string,
+	// Git revision (default: the source's HEAD).
+	// +optional
+	revision string,
+	// +optional
+	registryUsername string,
+	// +optional
+	registryPassword *dagger.Secret,
+	// +optional
+	insecureRegistry bool,
+) (string, error) {
+	e, _, err := release.NewEnv(ctx, dag, m.releaseImages(), registryHost(digestRef), m.creds(registryUsername, registryPassword), insecureRegistry)
+	if err != nil {
+		return "", err
+	}
+	rev, ver, err := m.revisionAndVersion(ctx, revision)
+	if err != nil {
+		return "", err
+	}
+	if sbom == nil {
+		image, err := m.Build(ctx, rev, sourceUrl)
+		if err != nil {
+			return "", err
+		}
+		if sbom, err = stages.SBOM(ctx, dag, image, m.TrivyImage); err != nil {
+			return "", err
+		}
+	}
+	atts, err := release.Predicates(dag, sbom, release.ProvenanceInput{SourceRepo: sourceUrl, Revision: rev, Version: ver})
+	if err != nil {
+		return "", err
+	}
+	mat := release.SignMaterial{Key: cosignKey, Password: cosignPassword, IdentityToken: identityToken, RequestURL: oidcRequestUrl, RequestToken: oidcRequestToken}
+	s := release.Signing{FulcioURL: fulcioUrl, RekorURL: rekorUrl, TransparencyLog: transparencyLog}
+	if err := release.SignAndAttest(ctx, e, s, mat, digestRef, atts); err != nil {
+		return "", err
+	}
+	return "signed and attested " + digestRef + " (" + release.SBOMType + ", " + release.ProvenanceType + ")", nil
+}
+
+// Verifies the signature and the SBOM and provenance attestations of an
+// image (tag or digest) against a public key or a keyless identity. Fails
+// for unsigned, wrongly signed and re-tagged images; the deploy gate.
+func (m *Devsecops) Verify(
+	ctx context.Context,
+	// Tag or digest reference.
+	ref string,
+	// The digest that was signed: a tag that now points elsewhere fails.
+	// +optional
+	expectedDigest string,
+	// cosign.pub (key-based signing).
+	// +optional
+	publicKey *dagger.File,
+	// Keyless: the exact certificate identity, e.g.
+	// https://github.com/org/repo/.github/workflows/ci.yml@refs/heads/main
+	// +optional
+	certificateIdentity string,
+	// Keyless: a regexp for it, e.g. ^https://github.com/org/repo/
+	// +optional
+	certificateIdentityRegexp string,
+	// +default="https://token.actions.githubusercontent.com"
+	certificateOidcIssuer string,
+	// Check only the signature.
+	// +optional
+	skipAttestations bool,
+	// Require a Rekor entry for key-based signatures.
+	// +optional
+	transparencyLog bool,
+	// +optional
+	rekorUrl string,
+	// +optional
+	registryUsername string,
+	// +optional
+	registryPassword *dagger.Secret,
+	// +optional
+	insecureRegistry bool,
+) (string, error) {
+	e, _, err := release.NewEnv(ctx, dag, m.releaseImages(), registryHost(ref), m.creds(registryUsername, registryPassword), insecureRegistry)
+	if err != nil {
+		return "", err
+	}
+	id := release.Identity{PublicKey: publicKey != nil, TransparencyLog: transparencyLog, RekorURL: rekorUrl}
+	if publicKey == nil {
+		id.CertificateIdentity, id.CertificateIdentityRegexp, id.CertificateOIDCIssuer = certificateIdentity, certificateIdentityRegexp, certificateOidcIssuer
+	}
+	req := release.VerifyRequest{Ref: ref, ExpectedDigest: expectedDigest, PublicKey: publicKey, Identity: id}
+	if !skipAttestations {
+		req.Attestations = []string{release.SBOMType, release.ProvenanceType}
+	}
+	return release.Verify(ctx, e, req)
+}
+
+// Runs the whole release path against a registry service inside one
+// session and checks that verification passes for the signed image and
+// fails for another key, an unsigned image and a moved tag. Returns
+// report.txt, cosign.pub and what the registry holds (image, signature,
+// attestations). dagger call release-self-test export --path=selftest/
+func (m *Devsecops) ReleaseSelfTest(
+	ctx context.Context,
+	// Image to release (default: built from the source).
+	// +optional
+	image *dagger.Container,
+	// Make the registry service require these credentials.
+	// +optional
+	registryUsername string,
+	// +optional
+	registryPassword *dagger.Secret,
+	// Sign with this key (default: a throwaway key).
+	// +optional
+	cosignKey *dagger.Secret,
+	// +optional
+	cosignPassword *dagger.Secret,
+) (*dagger.Directory, error) {
+	var err error
+	if image == nil {
+		if image, err = m.Build(ctx, "", ""); err != nil {
+			return nil, err
+		}
+	}
+	sbom, err := stages.SBOM(ctx, dag, image, m.TrivyImage)
+	if err != nil {
+		return nil, err
+	}
+	return release.SelfTest(ctx, dag, release.SelfTestOptions{
+		Images: m.releaseImages(), Image: image, SBOM: sbom,
+		Creds:    m.creds(registryUsername, registryPassword),
+		Material: release.SignMaterial{Key: cosignKey, Password: cosignPassword},
+	})
+}
+
+func (m *Devsecops) releaseImages() release.Images {
+	return release.Images{Cosign: m.CosignImage, Crane: m.CraneImage, Registry: m.RegistryImage}
+}
+
+func (m *Devsecops) creds(username string, password *dagger.Secret) *release.Credentials {
+	if password == nil {
+		return nil
+	}
+	return &release.Credentials{Username: username, Password: password}
+}
+
+// revisionAndVersion defaults the revision to the source's HEAD and reads app/VERSION.
+func (m *Devsecops) revisionAndVersion(ctx context.Context, revision string) (string, string, error) {
+	if revision == "" {
+		var err error
+		if revision, err = release.Revision(ctx, dag, m.GitleaksImage, m.Source); err != nil {
+			return "", "", err
+		}
+	}
+	v, err := m.Source.File("app/VERSION").Contents(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("read app/VERSION: %w", err)
+	}
+	return revision, strings.TrimSpace(v), nil
+}
+
+// registryHost is the registry part of an image reference.
+func registryHost(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return first
+	}
+	return "docker.io"
+}
+
+// --- end release stages ---
 
 func (m *Devsecops) policy(ctx context.Context, file *dagger.File) (*policy.Policy, error) {
 	if file == nil {
