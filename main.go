@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"dagger/devsecops/ci/pins"
@@ -165,6 +166,220 @@ func (m *Devsecops) Build(
 		Revision: revision, SourceURL: sourceUrl,
 	})
 }
+
+// --- build and test stages ---
+
+// Runs the app image as a service against the stub upstream (a second
+// service), then the integration suite (HTTP and headless Chromium) from a
+// separate test container bound to it. Returns the JUnit XML report; fails
+// naming each failing test. With API keys it also runs the live smoke test
+// against the real providers, else the report lists it as skipped.
+//
+//	dagger call test export --path=junit.xml
+//	dagger call test --upstream-mode=error contents
+//	dagger call test --weather-api-key=env:WEATHER_API_KEY --location-api-key=env:LOCATION_API_KEY
+//
+// +cache="never"
+func (m *Devsecops) Test(
+	ctx context.Context,
+	// The stub upstream's mode: ok, or error (every upstream call fails; the
+	// suite then checks the app's outage page instead of forecasts).
+	// +default="ok"
+	upstreamMode string,
+	// Visual Crossing key for the live smoke test.
+	// +optional
+	weatherApiKey *dagger.Secret,
+	// Abstract API key for the live smoke test.
+	// +optional
+	locationApiKey *dagger.Secret,
+	// Git revision recorded in the image.
+	// +optional
+	revision string,
+) (*dagger.File, error) {
+	image, err := m.Build(ctx, revision, "")
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.runTests(ctx, image, upstreamMode, weatherApiKey, locationApiKey)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.JUnit, nil
+}
+
+func (m *Devsecops) runTests(ctx context.Context, image *dagger.Container, mode string, weatherKey, locationKey *dagger.Secret) (*stages.TestResult, error) {
+	res, err := stages.Test(ctx, dag, stages.TestOptions{
+		App: image, Source: m.Source, PythonImage: m.PythonImage,
+		RunnerImage: m.TestRunnerImage, RunnerHasBrowser: m.TestRunnerHasBrowser, Wheelhouse: m.Wheelhouse,
+		UpstreamMode: mode, WeatherKey: weatherKey, LocationKey: locationKey,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Shown in the call's progress output; the report has it too.
+	fmt.Fprintf(os.Stderr, "tests: %d run, %d failed, %d skipped; %s\n",
+		res.Counts.Tests, len(res.Counts.Failing), res.Counts.Skipped, res.Live)
+	return res, nil
+}
+
+// PipelineRun is a finished pipeline: its reports, and whether it passed.
+type PipelineRun struct {
+	// True when no gating stage failed (skipped stages do not fail it).
+	Passed bool
+	// pipeline.md: the stage table with status, duration and reasons.
+	Summary string
+	// Internal: the failure text (every failed stage), empty when passed.
+	Failure string
+	// Every report: scan/, image-scan/, sbom.cdx.json, junit.xml,
+	// pipeline.md, pipeline.json.
+	Files *dagger.Directory
+}
+
+// The reports folder: dagger call pipeline report export --path=reports
+func (r *PipelineRun) Report() *dagger.Directory { return r.Files }
+
+// Prints pipeline.md; fails, naming each failed stage, when one did.
+func (r *PipelineRun) Check() (string, error) {
+	if r.Passed {
+		return r.Summary, nil
+	}
+	return "", &gateError{r.Failure}
+}
+
+// The main job: scan, build, scan-image, sbom and test as a DAG (independent
+// stages run concurrently), then the release stages. Every stage's report
+// lands in one directory with pipeline.md, the per-stage table. Reports and
+// verdict in one command (see README):
+//
+//	dagger -c 'r=$(pipeline); $r | report | export reports; $r | check'
+//
+// +cache="never"
+func (m *Devsecops) Pipeline(
+	ctx context.Context,
+	// Policy file; defaults to .devsecops.yaml in the source, else built-in defaults.
+	// +optional
+	policyFile *dagger.File,
+	// A local Safety advisory DB directory for air-gapped dependency audits.
+	// +optional
+	advisoryDb *dagger.Directory,
+	// Safety API key, to audit against Safety's online DB.
+	// +optional
+	safetyApiKey *dagger.Secret,
+	// OCI repository of Trivy's vulnerability DB, for air-gapped image scans.
+	// +optional
+	trivyDbRepository string,
+	// A registry to reach trivyDbRepository through (bound under its host name).
+	// +optional
+	trivyDbRegistry *dagger.Service,
+	// The Trivy DB registry speaks plain HTTP or has a self-signed certificate.
+	// +optional
+	insecureRegistry bool,
+	// Use the Trivy DB already cached; never contact a registry.
+	// +optional
+	skipDbUpdate bool,
+	// Visual Crossing key for the live smoke test.
+	// +optional
+	weatherApiKey *dagger.Secret,
+	// Abstract API key for the live smoke test.
+	// +optional
+	locationApiKey *dagger.Secret,
+	// Git revision recorded in the image.
+	// +optional
+	revision string,
+	// Source repository URL recorded in the image.
+	// +optional
+	sourceUrl string,
+) (*PipelineRun, error) {
+	p, err := m.policy(ctx, policyFile)
+	if err != nil {
+		return nil, err
+	}
+	// Written by build before the stages that need it start (the runner
+	// orders them), read only by those.
+	var image *dagger.Container
+	gate := func(dir string, g *stages.Gate, err error) stages.StageOutput {
+		if err != nil {
+			return stages.StageOutput{Err: err}
+		}
+		return stages.StageOutput{Reports: dag.Directory().WithDirectory(dir, g.Reports), Note: verdictNote(g), Err: g.Err()}
+	}
+	const notYet = "not implemented in this pipeline yet"
+	list := []stages.Stage{
+		{Name: "scan", Run: func(ctx context.Context) stages.StageOutput {
+			r, err := m.Scan(ctx, policyFile, advisoryDb, safetyApiKey)
+			if err != nil {
+				return stages.StageOutput{Err: err}
+			}
+			out := stages.StageOutput{Reports: dag.Directory().WithDirectory("scan", r.Files)}
+			if !r.Passed {
+				out.Err = &gateError{r.Failure}
+			}
+			return out
+		}},
+		{Name: "build", Run: func(ctx context.Context) stages.StageOutput {
+			ctr, err := m.Build(ctx, revision, sourceUrl)
+			if err == nil {
+				image, err = ctr.Sync(ctx)
+			}
+			return stages.StageOutput{Err: err}
+		}},
+		{Name: "scan-image", Needs: []string{"build"}, Run: func(ctx context.Context) stages.StageOutput {
+			g, err := stages.ScanImage(ctx, dag, stages.ScanImageOptions{
+				Image: image, TrivyImage: m.TrivyImage, Policy: p,
+				DBRepository: trivyDbRepository, DBRegistry: trivyDbRegistry,
+				Insecure: insecureRegistry, SkipDBUpdate: skipDbUpdate,
+			})
+			return gate("image-scan", g, err)
+		}},
+		{Name: "sbom", Needs: []string{"build"}, Run: func(ctx context.Context) stages.StageOutput {
+			f, err := stages.SBOM(ctx, dag, image, m.TrivyImage)
+			if err != nil {
+				return stages.StageOutput{Err: err}
+			}
+			return stages.StageOutput{Reports: dag.Directory().WithFile(stages.SBOMPath, f)}
+		}},
+		{Name: "test", Needs: []string{"build"}, Run: func(ctx context.Context) stages.StageOutput {
+			res, err := m.runTests(ctx, image, "ok", weatherApiKey, locationApiKey)
+			if err != nil {
+				return stages.StageOutput{Err: err}
+			}
+			out := stages.StageOutput{Err: res.Err, Note: fmt.Sprintf("%d tests, %d failed, %d skipped; %s",
+				res.Counts.Tests, len(res.Counts.Failing), res.Counts.Skipped, res.Live)}
+			if res.JUnit != nil {
+				out.Reports = dag.Directory().WithFile("junit.xml", res.JUnit)
+			}
+			return out
+		}},
+		// Release stages: the release engineer replaces Skip with Run.
+		{Name: "publish", Needs: []string{"scan", "scan-image", "sbom", "test"}, Skip: "no registry credentials given; " + notYet},
+		{Name: "sign", Needs: []string{"publish"}, Skip: notYet},
+		{Name: "deploy", Needs: []string{"sign"}, Skip: "no AWS credentials given; " + notYet},
+	}
+	run, err := stages.RunPipeline(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	files, err := stages.PipelineReports(dag, run)
+	if err != nil {
+		return nil, err
+	}
+	failure := ""
+	if err := run.Err(); err != nil {
+		failure = err.Error()
+	}
+	summary := run.Markdown()
+	fmt.Fprintln(os.Stderr, summary)
+	return &PipelineRun{Passed: run.Passed(), Summary: summary, Failure: failure, Files: files}, nil
+}
+
+func verdictNote(g *stages.Gate) string {
+	return fmt.Sprintf("%d finding(s) at or above the threshold, %d tool error(s)", len(g.Verdict.Failing), len(g.Verdict.ToolErrors))
+}
+
+// --- end build and test stages ---
 
 // --- image scan and SBOM ---
 
