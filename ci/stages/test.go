@@ -50,7 +50,7 @@ const (
 	// domain on Chromium's HSTS preload list, so the browser would only ever
 	// try https://app:8080 and fail with ERR_SSL_PROTOCOL_ERROR.
 	appHost = "weather-app"
-	venv     = "/opt/venv"
+	venv    = "/opt/venv"
 )
 
 // Test runs the app image as a service against the stub upstream (another
