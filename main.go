@@ -276,10 +276,10 @@ func (m *Devsecops) Pipeline(
 	trivyDbRegistry *dagger.Service,
 	// The Trivy DB registry speaks plain HTTP or has a self-signed certificate.
 	// +optional
-	insecureRegistry bool,
+	trivyDbInsecure bool,
 	// Use the Trivy DB already cached; never contact a registry.
 	// +optional
-	skipDbUpdate bool,
+	trivyDbSkipUpdate bool,
 	// Visual Crossing key for the live smoke test.
 	// +optional
 	weatherApiKey *dagger.Secret,
@@ -330,7 +330,7 @@ func (m *Devsecops) Pipeline(
 			g, err := stages.ScanImage(ctx, dag, stages.ScanImageOptions{
 				Image: image, TrivyImage: m.TrivyImage, Policy: p,
 				DBRepository: trivyDbRepository, DBRegistry: trivyDbRegistry,
-				Insecure: insecureRegistry, SkipDBUpdate: skipDbUpdate,
+				Insecure: trivyDbInsecure, SkipDBUpdate: trivyDbSkipUpdate,
 			})
 			return gate("image-scan", g, err)
 		}},

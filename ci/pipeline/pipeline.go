@@ -261,8 +261,10 @@ func (p *Result[R]) Markdown() string {
 	if len(skipped) > 0 {
 		b.WriteString("\n## Skipped\n\n" + strings.Join(skipped, "\n") + "\n")
 	}
-	if err := p.Err(); err != nil {
-		b.WriteString("\n## Failures\n\n```\n" + err.Error() + "\n```\n")
+	for _, s := range p.Stages {
+		if s.Status == Failed {
+			fmt.Fprintf(&b, "\n## %s failed\n\n```\n%s\n```\n", s.Name, headLines(s.Err.Error(), 25))
+		}
 	}
 	return b.String()
 }
@@ -298,6 +300,15 @@ func firstLine(s string) string {
 		s = s[:160] + "..."
 	}
 	return s
+}
+
+// headLines keeps pipeline.md readable; each stage's own report has the rest.
+func headLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], fmt.Sprintf("... (%d more lines; see the stage's own report)", len(lines)-n))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func cell(s string) string {

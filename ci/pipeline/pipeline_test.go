@@ -221,3 +221,18 @@ func TestReportsAreKeptWhenAStageFails(t *testing.T) {
 		t.Fatalf("scan = %+v", s)
 	}
 }
+
+func TestMarkdownShowsEachFailureShortly(t *testing.T) {
+	long := "gate failed\n" + strings.Repeat("detail line\n", 100)
+	p := &Result[string]{Stages: []StageResult[string]{
+		{Name: "scan", Status: Failed, Reason: "gate failed", Err: errors.New(long)},
+		{Name: "test", Status: Passed},
+	}}
+	md := p.Markdown()
+	if !strings.Contains(md, "## scan failed\n\n```\ngate failed\ndetail line") || !strings.Contains(md, "(76 more lines; see the stage's own report)") {
+		t.Fatalf("pipeline.md:\n%s", md)
+	}
+	if strings.Contains(md, "## test failed") {
+		t.Fatalf("a passed stage is listed as failed:\n%s", md)
+	}
+}
