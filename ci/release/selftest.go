@@ -49,6 +49,15 @@ func SelfTest(ctx context.Context, dag *dagger.Client, o SelfTestOptions) (*dagg
 	}
 	_, signed, _ := SplitDigestRef(digestRef)
 	logf("PASS publish: %s tagged latest, %s, %s", digestRef, version, revision)
+	if o.Creds != nil {
+		// The registry must really require the credentials used above.
+		anon := e
+		anon.DockerConfig = nil
+		if _, err := Digest(ctx, anon, digestRef); err == nil {
+			return fail("the registry service answered without credentials: authentication was not tested")
+		}
+		logf("PASS registry refuses requests without credentials")
+	}
 
 	mat, pub := o.Material, o.PublicKey
 	if mat == (SignMaterial{}) {
