@@ -85,6 +85,15 @@ func TestScanImage(t *testing.T) {
 		assert.Equal(t, 1, reg.blobGets("trivy-db-clean"), "the pass must come from the served DB:\n%s", reg.log())
 	})
 
+	t.Run("a DB that cannot be pulled is a tool error that says what to do", func(t *testing.T) {
+		t.Parallel()
+		res := testenv.DaggerCall(t, nil, append(scan("no-such-db:2"), "check")...)
+		require.Error(t, res.Err, "no DB must never pass the gate")
+		assert.Contains(t, res.Output(), "did not run cleanly")
+		assert.Contains(t, res.Output(), "could not get its vulnerability DB")
+		assert.Contains(t, res.Output(), "--skip-db-update")
+	})
+
 	t.Run("unfixed advisory follows image.ignore_unfixed", func(t *testing.T) {
 		t.Parallel()
 		res := testenv.DaggerCall(t, nil, append(scan("trivy-db-unfixed:2"), "check")...)

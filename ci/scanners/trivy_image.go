@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 
+	"dagger/devsecops/ci/findings"
 	"dagger/devsecops/ci/parsers"
 	"dagger/devsecops/internal/dagger"
 )
@@ -47,6 +49,16 @@ func (t TrivyImage) Run(ctx context.Context) Result {
 	}
 	_, report, err := exec(ctx, t.Name(), ctr, t.args(), "/tmp/trivy-image.json")
 	if err != nil {
+		if strings.Contains(err.Error(), "failed to download vulnerability DB") {
+			var te *findings.ToolError
+			if errors.As(err, &te) {
+				err = te.Err
+			}
+			err = findings.Errorf(t.Name(), "could not get its vulnerability DB (%v). Without registry access, "+
+				"mirror the DB and give --db-repository=<host:port>/trivy-db:2 (with --db-registry for a registry "+
+				"only the CLI host reaches, --insecure-registry for plain HTTP), or --skip-db-update to use the DB "+
+				"already in the cache volume", err)
+		}
 		return failed(t.Name(), err)
 	}
 	fs, err := parsers.Trivy([]byte(report))
