@@ -292,6 +292,35 @@ func (m *Devsecops) Pipeline(
 	// Source repository URL recorded in the image.
 	// +optional
 	sourceUrl string,
+	// Release: registry host (docker.io, ghcr.io, host:port). Without
+	// --registry-password the image goes to a registry service inside the
+	// pipeline instead, so the release path runs before anything is set up.
+	// +default="docker.io"
+	registry string,
+	// Release: repository on the registry, e.g. me/weather-app.
+	// +default="devsecops/weather-app"
+	repository string,
+	// +optional
+	registryUsername string,
+	// Registry password or access token (Docker Hub: an access token).
+	// +optional
+	registryPassword *dagger.Secret,
+	// +optional
+	insecureRegistry bool,
+	// cosign private key (default: a throwaway key made for the run).
+	// +optional
+	cosignKey *dagger.Secret,
+	// +optional
+	cosignPassword *dagger.Secret,
+	// Keyless signing in GitHub Actions: ACTIONS_ID_TOKEN_REQUEST_URL.
+	// +optional
+	oidcRequestUrl *dagger.Secret,
+	// Keyless signing in GitHub Actions: ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+	// +optional
+	oidcRequestToken *dagger.Secret,
+	// Keyless verification: e.g. ^https://github.com/OWNER/REPO/
+	// +optional
+	certificateIdentityRegexp string,
 ) (*PipelineRun, error) {
 	p, err := m.policy(ctx, policyFile)
 	if err != nil {
@@ -353,11 +382,16 @@ func (m *Devsecops) Pipeline(
 			}
 			return out
 		}},
-		// Release stages: the release engineer replaces Skip with Run.
-		{Name: "publish", Needs: []string{"scan", "scan-image", "sbom", "test"}, Skip: "no registry credentials given; " + notYet},
-		{Name: "sign", Needs: []string{"publish"}, Skip: notYet},
-		{Name: "deploy", Needs: []string{"sign"}, Skip: "no AWS credentials given; " + notYet},
 	}
+	// Release stages: publish, sign (and attest), verify; after every gate.
+	list = append(list, m.releaseStages([]string{"scan", "scan-image", "sbom", "test"}, func() *dagger.Container { return image },
+		release.Options{
+			SourceURL: sourceUrl, Revision: revision, Repository: repository, Insecure: insecureRegistry,
+			Creds:                     m.creds(registryUsername, registryPassword),
+			Material:                  release.SignMaterial{Key: cosignKey, Password: cosignPassword, RequestURL: oidcRequestUrl, RequestToken: oidcRequestToken},
+			CertificateIdentityRegexp: certificateIdentityRegexp,
+		}, registry)...)
+	list = append(list, stages.Stage{Name: "deploy", Needs: []string{"verify"}, Skip: "no AWS credentials given; " + notYet})
 	run, err := stages.RunPipeline(ctx, list)
 	if err != nil {
 		return nil, err
@@ -377,6 +411,20 @@ func (m *Devsecops) Pipeline(
 
 func verdictNote(g *stages.Gate) string {
 	return fmt.Sprintf("%d finding(s) at or above the threshold, %d tool error(s)", len(g.Verdict.Failing), len(g.Verdict.ToolErrors))
+}
+
+// The same app packaged the seed's way (scripts/seed-image/Dockerfile: one
+// stage, plain pip, root), on the same Python image; scripts/bench-pipeline
+// compares its size with the pipeline's image.
+func (m *Devsecops) SeedImage() *dagger.Container {
+	appDir := m.Source.Directory("app").
+		WithFile("Dockerfile", m.Source.File("scripts/seed-image/Dockerfile"))
+	if m.Wheelhouse != nil {
+		appDir = appDir.WithDirectory("wheels", m.Wheelhouse)
+	}
+	return appDir.DockerBuild(dagger.DirectoryDockerBuildOpts{
+		BuildArgs: []dagger.BuildArg{{Name: "PYTHON_IMAGE", Value: m.PythonImage}},
+	})
 }
 
 // --- end build and test stages ---
@@ -710,6 +758,25 @@ func (m *Devsecops) ReleaseSelfTest(
 		Images: m.releaseImages(), Image: image, SBOM: sbom,
 		Creds:    m.creds(registryUsername, registryPassword),
 		Material: release.SignMaterial{Key: cosignKey, Password: cosignPassword},
+	})
+}
+
+// releaseStages are the pipeline's publish, sign and verify stages. Without
+// a registry password they publish to the in-pipeline registry service.
+func (m *Devsecops) releaseStages(after []string, image func() *dagger.Container, o release.Options, registry string) []stages.Stage {
+	o.Images = m.releaseImages()
+	if o.Creds != nil {
+		o.Registry = registry
+	}
+	return stages.ReleaseStages(dag, o, after, func(ctx context.Context, o *release.Options) error {
+		rev, ver, err := m.revisionAndVersion(ctx, o.Revision)
+		if err != nil {
+			return err
+		}
+		o.Revision, o.Version, o.Image = rev, ver, image()
+		// Same inputs as the sbom stage, so Dagger's cache returns its file.
+		o.SBOM, err = stages.SBOM(ctx, dag, o.Image, m.TrivyImage)
+		return err
 	})
 }
 

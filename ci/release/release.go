@@ -46,76 +46,146 @@ type Result struct {
 	Summary string
 }
 
-// Run publishes, signs, attests and verifies a tested image.
-func Run(ctx context.Context, dag *dagger.Client, o Options) (*Result, error) {
-	if o.Image == nil || o.SBOM == nil {
-		return nil, fmt.Errorf("release: the tested image and its SBOM are required")
-	}
+// Release is one release in progress; its steps run in order (the
+// pipeline runs each as a stage).
+type Release struct {
+	dag       *dagger.Client
+	o         Options
+	env       Env
+	repo      string
+	tags      []string
+	digestRef string
+	mat       SignMaterial
+	signing   Signing
+	pub       *dagger.File
+	throwaway bool
+	verified  string
+}
+
+// New checks the options. Nothing runs yet.
+func New(dag *dagger.Client, o Options) *Release {
 	if o.Repository == "" {
 		o.Repository = "devsecops/weather-app"
 	}
-	e, host, err := NewEnv(ctx, dag, o.Images, o.Registry, o.Creds, o.Insecure)
-	if err != nil {
-		return nil, err
+	return &Release{dag: dag, o: o}
+}
+
+// Run publishes, signs, attests and verifies a tested image.
+func Run(ctx context.Context, dag *dagger.Client, o Options) (*Result, error) {
+	r := New(dag, o)
+	for _, step := range []func(context.Context) (string, error){r.Publish, r.Sign, r.Verify} {
+		if _, err := step(ctx); err != nil {
+			return nil, err
+		}
 	}
-	repo := host + "/" + o.Repository
-	tags := Tags(o.Version, o.Revision)
-	digestRef, err := Publish(ctx, e, o.Image, repo, tags)
-	if err != nil {
-		return nil, err
+	return r.Result(), nil
+}
+
+// Publish pushes the image (to the in-pipeline registry without a
+// registry) and returns a note for the pipeline table.
+func (r *Release) Publish(ctx context.Context) (string, error) {
+	if r.o.Image == nil {
+		return "", fmt.Errorf("release: no tested image to publish")
 	}
-	mat, pub := o.Material, o.PublicKey
-	throwaway := mat == (SignMaterial{})
-	if throwaway {
-		kp, err := GenerateKeyPair(ctx, e)
+	e, host, err := NewEnv(ctx, r.dag, r.o.Images, r.o.Registry, r.o.Creds, r.o.Insecure)
+	if err != nil {
+		return "", err
+	}
+	r.env, r.repo, r.tags = e, host+"/"+r.o.Repository, Tags(r.o.Version, r.o.Revision)
+	if r.digestRef, err = Publish(ctx, e, r.o.Image, r.repo, r.tags); err != nil {
+		return "", err
+	}
+	note := r.digestRef
+	if r.o.Registry == "" {
+		note += " (registry service inside the pipeline: set --registry-password to publish to Docker Hub)"
+	}
+	return note, nil
+}
+
+// Sign signs the pushed digest and attests the SBOM and provenance to it,
+// with a throwaway key when no signing material was given.
+func (r *Release) Sign(ctx context.Context) (string, error) {
+	if r.digestRef == "" {
+		return "", fmt.Errorf("release: sign before publish")
+	}
+	if r.o.SBOM == nil {
+		return "", fmt.Errorf("release: no SBOM to attest")
+	}
+	r.mat, r.pub = r.o.Material, r.o.PublicKey
+	if r.mat == (SignMaterial{}) {
+		kp, err := GenerateKeyPair(ctx, r.env)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		mat, pub = SignMaterial{Key: kp.Private, Password: kp.Password}, kp.Public
+		r.mat, r.pub, r.throwaway = SignMaterial{Key: kp.Private, Password: kp.Password}, kp.Public, true
 	}
-	s, err := mat.Settings(o.Signing)
+	s, err := r.mat.Settings(r.o.Signing)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if !s.Keyless && pub == nil {
-		if pub, err = PublicKey(ctx, e, mat); err != nil {
-			return nil, err
+	r.signing = s
+	if !s.Keyless && r.pub == nil {
+		if r.pub, err = PublicKey(ctx, r.env, r.mat); err != nil {
+			return "", err
 		}
 	}
-	atts, err := Predicates(dag, o.SBOM, ProvenanceInput{SourceRepo: o.SourceURL, Revision: o.Revision, Version: o.Version})
+	atts, err := Predicates(r.dag, r.o.SBOM, ProvenanceInput{SourceRepo: r.o.SourceURL, Revision: r.o.Revision, Version: r.o.Version})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if err := SignAndAttest(ctx, e, s, mat, digestRef, atts); err != nil {
-		return nil, err
+	if err := SignAndAttest(ctx, r.env, s, r.mat, r.digestRef, atts); err != nil {
+		return "", err
 	}
-	req := VerifyRequest{Ref: digestRef, PublicKey: pub, Attestations: []string{SBOMType, ProvenanceType}}
-	if s.Keyless {
+	how := "key"
+	switch {
+	case r.throwaway:
+		how = "throwaway key made for this run: set --cosign-key to sign with yours"
+	case s.Keyless:
+		how = "keyless: Fulcio certificate, Rekor entry"
+	}
+	return fmt.Sprintf("signed (%s); attested %s, %s", how, SBOMType, ProvenanceType), nil
+}
+
+// Verify checks the signature and both attestations, as deploy will.
+func (r *Release) Verify(ctx context.Context) (string, error) {
+	if r.mat == (SignMaterial{}) {
+		return "", fmt.Errorf("release: verify before sign")
+	}
+	req := VerifyRequest{Ref: r.digestRef, PublicKey: r.pub, Attestations: []string{SBOMType, ProvenanceType}}
+	if r.signing.Keyless {
+		if r.o.CertificateIdentityRegexp == "" {
+			return "", fmt.Errorf("keyless verification needs --certificate-identity-regexp, e.g. ^https://github.com/OWNER/REPO/")
+		}
 		req.PublicKey = nil
-		req.Identity = Identity{CertificateIdentityRegexp: o.CertificateIdentityRegexp, CertificateOIDCIssuer: orDefault(o.CertificateOIDCIssuer, GitHubActionsIssuer), RekorURL: s.RekorURL}
+		req.Identity = Identity{CertificateIdentityRegexp: r.o.CertificateIdentityRegexp,
+			CertificateOIDCIssuer: orDefault(r.o.CertificateOIDCIssuer, GitHubActionsIssuer), RekorURL: r.signing.RekorURL}
 	} else {
-		req.Identity = Identity{PublicKey: true, TransparencyLog: s.TransparencyLog, RekorURL: s.RekorURL}
+		req.Identity = Identity{PublicKey: true, TransparencyLog: r.signing.TransparencyLog, RekorURL: r.signing.RekorURL}
 	}
-	summary, err := Verify(ctx, e, req)
-	if err != nil {
-		return nil, err
+	var err error
+	r.verified, err = Verify(ctx, r.env, req)
+	return r.verified, err
+}
+
+// Result is what the finished steps produced.
+func (r *Release) Result() *Result {
+	return &Result{DigestRef: r.digestRef, Tags: r.tags, PublicKey: r.pub, Local: r.o.Registry == "", Summary: r.verified}
+}
+
+// Reports are the release's files for the pipeline report: the digest and
+// tags, the public key and the provenance statement.
+func (r *Release) Reports() *dagger.Directory {
+	d := r.dag.Directory()
+	if r.digestRef != "" {
+		d = d.WithNewFile("release/published.txt", r.digestRef+"\ntags: "+strings.Join(r.tags, ", ")+"\n")
 	}
-	where := repo
-	if o.Registry == "" {
-		where += " (registry service inside the pipeline; set --registry-password to publish to Docker Hub)"
+	if r.pub != nil {
+		d = d.WithFile("release/cosign.pub", r.pub)
 	}
-	key := "key"
-	if throwaway {
-		key = "throwaway key generated for this run"
-	} else if s.Keyless {
-		key = "keyless (Fulcio certificate, Rekor entry)"
+	if prov, err := Provenance(ProvenanceInput{SourceRepo: r.o.SourceURL, Revision: r.o.Revision, Version: r.o.Version}); err == nil {
+		d = d.WithNewFile("release/provenance.json", string(prov)+"\n")
 	}
-	lines := []string{
-		"published " + digestRef + " as " + strings.Join(tags, ", ") + " to " + where,
-		"signed (" + key + ") and attested: " + SBOMType + ", " + ProvenanceType,
-		summary,
-	}
-	return &Result{DigestRef: digestRef, Tags: tags, PublicKey: pub, Local: o.Registry == "", Summary: strings.Join(lines, "\n")}, nil
+	return d
 }
 
 // NewEnv connects to registry, or starts the in-pipeline registry service
