@@ -239,9 +239,16 @@ type PipelineRun struct {
 }
 
 // The reports folder: dagger call pipeline report export --path=reports
+//
+// Never cached: the engine may give two pipeline runs with equal arguments
+// the same object ID, and a cached report would be an earlier run's.
+//
+// +cache="never"
 func (r *PipelineRun) Report() *dagger.Directory { return r.Files }
 
 // Prints pipeline.md; fails, naming each failed stage, when one did.
+//
+// +cache="never"
 func (r *PipelineRun) Check() (string, error) {
 	if r.Passed {
 		return r.Summary, nil
@@ -578,6 +585,9 @@ func (m *Devsecops) Publish(
 	// +optional
 	revision string,
 ) (string, error) {
+	if err := release.RequireWriteCreds(registry, m.creds(registryUsername, registryPassword)); err != nil {
+		return "", err
+	}
 	e, host, err := release.NewEnv(ctx, dag, m.releaseImages(), registry, m.creds(registryUsername, registryPassword), insecureRegistry)
 	if err != nil {
 		return "", err
@@ -642,6 +652,9 @@ func (m *Devsecops) Sign(
 	// +optional
 	insecureRegistry bool,
 ) (string, error) {
+	if err := release.RequireWriteCreds(registryHost(digestRef), m.creds(registryUsername, registryPassword)); err != nil {
+		return "", err
+	}
 	e, _, err := release.NewEnv(ctx, dag, m.releaseImages(), registryHost(digestRef), m.creds(registryUsername, registryPassword), insecureRegistry)
 	if err != nil {
 		return "", err

@@ -108,6 +108,33 @@ func TestReleaseRoundTrip(t *testing.T) {
 	}))
 }
 
+// Misconfigured release calls fail before touching a registry, saying
+// which flag is missing.
+func TestReleaseArgumentErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"publish to Docker Hub without a login", []string{"publish", "--repository=me/weather-app"},
+			"--registry-password=env:DOCKERHUB_TOKEN"},
+		{"verify without a key or identity", []string{"verify", "--ref=registry.example.invalid/me/app:1.0"},
+			"give --public-key"},
+		{"keyless verify without an issuer", []string{"verify", "--ref=registry.example.invalid/me/app:1.0",
+			"--certificate-identity-regexp=^https://github.com/me/", "--certificate-oidc-issuer="}, "--certificate-oidc-issuer"},
+		{"sign a tag instead of a digest", []string{"sign", "--digest-ref=registry.example.invalid/me/app:1.0",
+			"--cosign-key=env:HOME", "--cosign-password=env:HOME", "--revision=abc", "--sbom=go.mod"}, "not a digest reference"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := testenv.DaggerCall(t, nil, c.args...)
+			require.Error(t, res.Err, res.Output())
+			assert.Contains(t, res.Output(), c.wantErr)
+		})
+	}
+}
+
 // app/VERSION bumps through the Dagger function, from commit history or as
 // asked, on throwaway repositories.
 func TestVersionBump(t *testing.T) {

@@ -87,6 +87,11 @@ func (r *Release) Publish(ctx context.Context) (string, error) {
 	if r.o.Image == nil {
 		return "", fmt.Errorf("release: no tested image to publish")
 	}
+	if r.o.Registry != "" {
+		if err := RequireWriteCreds(r.o.Registry, r.o.Creds); err != nil {
+			return "", err
+		}
+	}
 	e, host, err := NewEnv(ctx, r.dag, r.o.Images, r.o.Registry, r.o.Creds, r.o.Insecure)
 	if err != nil {
 		return "", err
@@ -202,9 +207,6 @@ func NewEnv(ctx context.Context, dag *dagger.Client, img Images, registry string
 		host = fmt.Sprintf("%s:%d", LocalRegistryHost, LocalRegistryPort)
 	} else if IsDockerHub(registry) {
 		host = "docker.io"
-		if creds == nil || creds.Password == nil {
-			return e, "", fmt.Errorf("publishing to Docker Hub needs --registry-username and --registry-password=env:DOCKERHUB_TOKEN (an access token with read/write scope)")
-		}
 	}
 	cfg, err := DockerConfig(ctx, dag, host, creds)
 	if err != nil {
@@ -212,6 +214,15 @@ func NewEnv(ctx context.Context, dag *dagger.Client, img Images, registry string
 	}
 	e.DockerConfig = cfg
 	return e, host, nil
+}
+
+// RequireWriteCreds fails early when pushing to Docker Hub without a login
+// (reading and verifying public images needs none).
+func RequireWriteCreds(registry string, creds *Credentials) error {
+	if IsDockerHub(registry) && (creds == nil || creds.Password == nil) {
+		return fmt.Errorf("pushing to Docker Hub needs --registry-username and --registry-password=env:DOCKERHUB_TOKEN (an access token with read/write scope)")
+	}
+	return nil
 }
 
 // Predicates are the SBOM and the provenance statement to attest.
