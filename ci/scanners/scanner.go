@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"dagger/devsecops/ci/findings"
 	"dagger/devsecops/internal/dagger"
@@ -20,6 +21,8 @@ type Result struct {
 	// Raw holds each native report by file name, for the reports folder.
 	Raw map[string]string
 	Err error
+	// Duration is the tool's wall time, including its container setup.
+	Duration time.Duration
 }
 
 // Scanner is one tool run.
@@ -37,7 +40,9 @@ func RunAll(ctx context.Context, scanners []Scanner) []Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			start := time.Now()
 			results[i] = s.Run(ctx)
+			results[i].Duration = time.Since(start)
 		}()
 	}
 	wg.Wait()

@@ -4,6 +4,7 @@ package stages
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -42,7 +43,9 @@ func Judge(ctx context.Context, dag *dagger.Client, title string, p *policy.Poli
 	var tools []string
 	var errs []error
 	raw := dag.Directory()
+	timings := map[string]float64{}
 	for _, r := range results {
+		timings[r.Tool] += r.Duration.Seconds()
 		tools = append(tools, r.Tool)
 		all = append(all, r.Findings...)
 		if r.Err != nil {
@@ -58,6 +61,11 @@ func Judge(ctx context.Context, dag *dagger.Client, title string, p *policy.Poli
 	if err != nil {
 		return nil, err
 	}
+	// Seconds per tool, for scripts/bench-scan and slow-stage hunting.
+	timingsJSON, err := json.MarshalIndent(timings, "", "  ")
+	if err != nil {
+		return nil, err
+	}
 	sarifDoc, err := report.SARIF(v)
 	if err != nil {
 		return nil, err
@@ -66,6 +74,7 @@ func Judge(ctx context.Context, dag *dagger.Client, title string, p *policy.Poli
 		WithNewFile("findings.json", string(jsonDoc)).
 		WithNewFile("findings.sarif", string(sarifDoc)).
 		WithNewFile("summary.md", summary).
+		WithNewFile("timings.json", string(timingsJSON)).
 		WithDirectory("raw", raw)
 	return &Gate{Verdict: v, Summary: summary, Reports: dir}, nil
 }
