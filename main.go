@@ -36,6 +36,9 @@ type Devsecops struct {
 	// TestRunnerHasBrowser is true when TestRunnerImage was given: it is then
 	// expected to ship Chromium and chromedriver already.
 	TestRunnerHasBrowser bool
+	// DeployerImage has terraform and ci/cmd/deployer on PATH; empty: built
+	// from the source (see ci/stages/deploy.go).
+	DeployerImage string
 }
 
 func New(
@@ -70,6 +73,11 @@ func New(
 	// packages from Debian (needs network).
 	// +optional
 	testRunnerImage string,
+	// Image with terraform 1.8.5 and the deployer (ci/cmd/deployer) on
+	// PATH. Default: built from the source on the pinned golang and
+	// hashicorp/terraform images.
+	// +optional
+	deployerImage string,
 ) *Devsecops {
 	return &Devsecops{
 		Source:        source,
@@ -83,6 +91,7 @@ func New(
 
 		TestRunnerImage:      orDefault(testRunnerImage, pins.TestRunner),
 		TestRunnerHasBrowser: testRunnerImage != "",
+		DeployerImage:        deployerImage,
 	}
 }
 
@@ -829,6 +838,172 @@ func registryHost(ref string) string {
 }
 
 // --- end release stages ---
+
+// --- deploy ---
+
+// Deploys a signed image to AWS with Terraform, after verifying it: the
+// signature and the SBOM and provenance attestations of digestRef against
+// publicKey must verify, or nothing runs. Then, in the deployer container
+// (terraform + ci/cmd/deployer): the state backend is bootstrapped, the
+// ALB's self-signed certificate uploaded to IAM (once), the plan checked
+// (no destroyed stateful resource without --allow-destroy) and applied, and
+// https://<alb>/healthz and /version polled with that certificate pinned.
+// Returns verify.txt, plan-summary.txt, outputs.json, smoke.txt and
+// alb-certificate.pem. See ci/stages/DEPLOY.md.
+//
+//	dagger call deploy --digest-ref=docker.io/me/weather-app@sha256:… --public-key=cosign.pub \
+//	  --aws-region=eu-west-3 --aws-access-key-id=env:AWS_ACCESS_KEY_ID \
+//	  --aws-secret-access-key=env:AWS_SECRET_ACCESS_KEY --cosign-sha-256=… export --path=deploy/
+//
+// +cache="never"
+func (m *Devsecops) Deploy(
+	ctx context.Context,
+	// The signed image, by digest: registry/repository@sha256:….
+	digestRef string,
+	// cosign.pub the image was signed with; also what the instance verifies
+	// the image against before running it.
+	publicKey *dagger.File,
+	// AWS region to deploy into.
+	awsRegion string,
+	// +optional
+	awsAccessKeyId *dagger.Secret,
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// An OIDC token (GitHub Actions) to assume awsRoleArn with, instead of keys.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// +optional
+	awsRoleArn string,
+	// An AWS emulator (moto, LocalStack) for every AWS call, e.g.
+	// tcp://localhost:5000; reached over plain HTTP.
+	// +optional
+	awsEndpoint *dagger.Service,
+	// State bucket. Default: devsecops-tfstate-<account id>.
+	// +optional
+	stateBucket string,
+	// +default="devsecops-tflock"
+	lockTable string,
+	// dynamodb, or s3 (Terraform >= 1.10: the image's 1.8.5 needs dynamodb).
+	// +default="dynamodb"
+	stateLocking string,
+	// +default="devsecops/terraform.tfstate"
+	stateKey string,
+	// Terraform configuration. Default: terraform/ from the source.
+	// +optional
+	terraformDir *dagger.Directory,
+	// IAM server certificate name for the ALB (uploaded self-signed when
+	// absent). Default: devsecops-alb with the default configuration, none
+	// with --terraform-dir.
+	// +optional
+	certificateName string,
+	// App version /version must report. Default: app/VERSION.
+	// +optional
+	appVersion string,
+	// SHA-256 of cosign-linux-amd64 for the instance (terraform/README.md).
+	// +optional
+	cosignSha256 string,
+	// +default="/devsecops/weather-api-key"
+	weatherApiKeyParameter string,
+	// +default="/devsecops/location-api-key"
+	locationApiKeyParameter string,
+	// More Terraform variables, name=value (never secrets).
+	// +optional
+	vars []string,
+	// Plan and check only (pull requests): nothing is applied.
+	// +optional
+	planOnly bool,
+	// Allow plans that destroy or replace stateful resources.
+	// +optional
+	allowDestroy bool,
+	// How long the smoke test waits for the new version.
+	// +default="10m"
+	smokeTimeout string,
+	// A registry service to reach digestRef's registry through, bound under
+	// its host name (from the CLI: tcp://localhost:5000).
+	// +optional
+	registryService *dagger.Service,
+	// +optional
+	registryUsername string,
+	// +optional
+	registryPassword *dagger.Secret,
+	// The registry speaks plain HTTP or has a self-signed certificate.
+	// +optional
+	insecureRegistry bool,
+) (*dagger.Directory, error) {
+	if _, _, ok := release.SplitDigestRef(digestRef); !ok {
+		return nil, fmt.Errorf("deploy: --digest-ref %q is not a digest reference (registry/repository@sha256:…): deploy exactly what was signed, never a tag", digestRef)
+	}
+	o := stages.DeployOptions{
+		DeployerImage: m.DeployerImage, Source: m.Source, TerraformDir: terraformDir,
+		Region: awsRegion, Endpoint: awsEndpoint,
+		AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey, SessionToken: awsSessionToken,
+		WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn,
+		Bucket: stateBucket, Table: lockTable, Locking: stateLocking, Key: stateKey,
+		PlanOnly: planOnly, AllowDestroy: allowDestroy, CertificateName: certificateName, SmokeTimeout: smokeTimeout,
+	}
+	if err := o.Validate(); err != nil { // before the (slower) verify
+		return nil, err
+	}
+	// The gate: nothing reaches AWS unless the image verifies.
+	host := registryHost(digestRef)
+	e, _, err := release.NewEnv(ctx, dag, m.releaseImages(), host, m.creds(registryUsername, registryPassword), insecureRegistry)
+	if err != nil {
+		return nil, err
+	}
+	if registryService != nil {
+		e.Registry, e.RegistryHost = registryService, strings.Split(host, ":")[0]
+	}
+	_, digest, _ := release.SplitDigestRef(digestRef)
+	verified, err := release.Verify(ctx, e, release.VerifyRequest{
+		Ref: digestRef, ExpectedDigest: digest, PublicKey: publicKey,
+		Identity:     release.Identity{PublicKey: true},
+		Attestations: []string{release.SBOMType, release.ProvenanceType},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy refused: the image did not verify, nothing was deployed: %w", err)
+	}
+	pub, err := publicKey.Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if appVersion == "" {
+		if _, appVersion, err = m.revisionAndVersion(ctx, "-"); err != nil {
+			return nil, err
+		}
+	}
+	o.Vars = map[string]string{
+		"image": digestRef, "cosign_public_key": pub, "app_version": appVersion, "region": awsRegion,
+		"weather_api_key_parameter": weatherApiKeyParameter, "location_api_key_parameter": locationApiKeyParameter,
+	}
+	if cosignSha256 != "" {
+		o.Vars["cosign_sha256"] = cosignSha256
+	}
+	for _, kv := range vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("deploy: --vars %q is not name=value", kv)
+		}
+		o.Vars[k] = v
+	}
+	if o.TerraformDir == nil {
+		o.TerraformDir = m.Source.Directory("terraform")
+		if o.CertificateName == "" {
+			o.CertificateName = "devsecops-alb"
+		}
+	}
+	res, err := stages.Deploy(ctx, dag, o)
+	if res != nil {
+		fmt.Fprintln(os.Stderr, res.Log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.Files.WithNewFile("verify.txt", verified+"\n"), nil
+}
+
+// --- end deploy ---
 
 func (m *Devsecops) policy(ctx context.Context, file *dagger.File) (*policy.Policy, error) {
 	if file == nil {

@@ -27,3 +27,11 @@ const (
 	// and chromedriver are added to it from Debian's packages.
 	TestRunner = Python
 )
+
+const (
+	// Golang builds the deploy stage's program (ci/cmd/deployer) from the source.
+	Golang = "docker.io/library/golang:1.26-bookworm@sha256:b305420a68d0f229d91eb3b3ed9e519fcf2cf5461da4bef997bf927e8c0bfd2b"
+	// Terraform is the deployer image's base: the Terraform the stack is
+	// checked with (terraform fmt in CI uses the same 1.8.5).
+	Terraform = "docker.io/hashicorp/terraform:1.8.5@sha256:c2de8d7f1919b8e534c4e7cb92c2b327baafd87010d5a3bba036da05caa12db0"
+)
