@@ -993,10 +993,8 @@ func (m *Devsecops) Deploy(
 			o.CertificateName = "devsecops-alb"
 		}
 	}
+	// The deployer's log shows in the call's progress; a failure carries it.
 	res, err := stages.Deploy(ctx, dag, o)
-	if res != nil {
-		fmt.Fprintln(os.Stderr, res.Log)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,13 @@ func Run(ctx context.Context, o Options, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := tfrunner.New(o.Dir, bin, tfrunner.Options{Env: map[string]string{"CHECKPOINT_DISABLE": "1"}, Stdout: log, Stderr: log})
+	env := map[string]string{"CHECKPOINT_DISABLE": "1"}
+	r, err := tfrunner.New(o.Dir, bin, tfrunner.Options{Env: env, Stdout: log, Stderr: log})
+	if err != nil {
+		return err
+	}
+	// show -json and output -json print whole documents: not for the log.
+	quiet, err := tfrunner.New(o.Dir, bin, tfrunner.Options{Env: env, Stderr: log})
 	if err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func Run(ctx context.Context, o Options, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	plan, err := r.ShowPlan(ctx, planFile)
+	plan, err := quiet.ShowPlan(ctx, planFile)
 	if err != nil {
 		return err
 	}
@@ -163,7 +169,7 @@ func Run(ctx context.Context, o Options, log io.Writer) error {
 	} else {
 		step("nothing to apply")
 	}
-	outs, err := r.Outputs(ctx)
+	outs, err := quiet.Outputs(ctx)
 	if err != nil {
 		return err
 	}
