@@ -337,6 +337,26 @@ func (m *Devsecops) Pipeline(
 	// Keyless verification: e.g. ^https://github.com/OWNER/REPO/
 	// +optional
 	certificateIdentityRegexp string,
+	// Deploy: AWS region (see deploy; the stage runs only with credentials).
+	// +default="eu-west-3"
+	awsRegion string,
+	// +optional
+	awsAccessKeyId *dagger.Secret,
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// Deploy with GitHub OIDC: the token, and the role it may assume.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// +optional
+	awsRoleArn string,
+	// Deploy: plan and check only (pull requests).
+	// +optional
+	planOnly bool,
+	// Deploy: SHA-256 of cosign-linux-amd64 for the instance (terraform/README.md).
+	// +optional
+	cosignSha256 string,
 ) (*PipelineRun, error) {
 	p, err := m.policy(ctx, policyFile)
 	if err != nil {
@@ -351,7 +371,6 @@ func (m *Devsecops) Pipeline(
 		}
 		return stages.StageOutput{Reports: dag.Directory().WithDirectory(dir, g.Reports), Note: verdictNote(g), Err: g.Err()}
 	}
-	const notYet = "not implemented in this pipeline yet"
 	list := []stages.Stage{
 		{Name: "scan", Run: func(ctx context.Context) stages.StageOutput {
 			r, err := m.Scan(ctx, policyFile, advisoryDb, safetyApiKey)
@@ -400,14 +419,19 @@ func (m *Devsecops) Pipeline(
 		}},
 	}
 	// Release stages: publish, sign (and attest), verify; after every gate.
-	list = append(list, m.releaseStages([]string{"scan", "scan-image", "sbom", "test"}, func() *dagger.Container { return image },
+	rel, released := m.releaseStages([]string{"scan", "scan-image", "sbom", "test"}, func() *dagger.Container { return image },
 		release.Options{
 			SourceURL: sourceUrl, Revision: revision, Repository: repository, Insecure: insecureRegistry,
 			Creds:                     m.creds(registryUsername, registryPassword),
 			Material:                  release.SignMaterial{Key: cosignKey, Password: cosignPassword, RequestURL: oidcRequestUrl, RequestToken: oidcRequestToken},
 			CertificateIdentityRegexp: certificateIdentityRegexp,
-		}, registry)...)
-	list = append(list, stages.Stage{Name: "deploy", Needs: []string{"verify"}, Skip: "no AWS credentials given; " + notYet})
+		}, registry)
+	list = append(list, rel...)
+	// Deploy: last, after verify (so after every gate), only with AWS credentials.
+	list = append(list, m.deployStage(released, registryPassword != nil, stages.DeployOptions{
+		Region: awsRegion, AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey, SessionToken: awsSessionToken,
+		WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn, PlanOnly: planOnly,
+	}, cosignSha256))
 	run, err := stages.RunPipeline(ctx, list)
 	if err != nil {
 		return nil, err
@@ -785,12 +809,12 @@ func (m *Devsecops) ReleaseSelfTest(
 
 // releaseStages are the pipeline's publish, sign and verify stages. Without
 // a registry password they publish to the in-pipeline registry service.
-func (m *Devsecops) releaseStages(after []string, image func() *dagger.Container, o release.Options, registry string) []stages.Stage {
+func (m *Devsecops) releaseStages(after []string, image func() *dagger.Container, o release.Options, registry string) ([]stages.Stage, func() *release.Result) {
 	o.Images = m.releaseImages()
 	if o.Creds != nil {
 		o.Registry = registry
 	}
-	return stages.ReleaseStages(dag, o, after, func(ctx context.Context, o *release.Options) error {
+	return stages.ReleaseStagesResult(dag, o, after, func(ctx context.Context, o *release.Options) error {
 		rev, ver, err := m.revisionAndVersion(ctx, o.Revision)
 		if err != nil {
 			return err
@@ -946,6 +970,9 @@ func (m *Devsecops) Deploy(
 	if err := o.Validate(); err != nil { // before the (slower) verify
 		return nil, err
 	}
+	if terraformDir == nil && cosignSha256 == "" {
+		return nil, errNoCosignSha
+	}
 	// The gate: nothing reaches AWS unless the image verifies.
 	host := registryHost(digestRef)
 	e, _, err := release.NewEnv(ctx, dag, m.releaseImages(), host, m.creds(registryUsername, registryPassword), insecureRegistry)
@@ -999,6 +1026,58 @@ func (m *Devsecops) Deploy(
 		return nil, err
 	}
 	return res.Files.WithNewFile("verify.txt", verified+"\n"), nil
+}
+
+var errNoCosignSha = fmt.Errorf("deploy: terraform/ needs --cosign-sha-256: the SHA-256 of cosign-linux-amd64 (v2.6.5) from the release's cosign_checksums.txt, which the instance checks before running cosign")
+
+// deployStage is the pipeline's deploy: skipped, saying why, without AWS
+// credentials or when the image went to the in-pipeline registry (AWS
+// cannot pull from it). The verify stage it needs is its gate.
+func (m *Devsecops) deployStage(released func() *release.Result, pushed bool, o stages.DeployOptions, cosignSha256 string) stages.Stage {
+	st := stages.Stage{Name: "deploy", Needs: []string{"verify"}}
+	switch {
+	case o.AccessKeyID == nil && o.SecretAccessKey == nil && o.WebIdentityToken == nil:
+		st.Skip = "no AWS credentials given (--aws-access-key-id/--aws-secret-access-key, or --aws-web-identity-token with --aws-role-arn)"
+		return st
+	case !pushed && !o.PlanOnly:
+		// A plan of it is still useful (pull requests); an apply is not.
+		st.Skip = "the image went to the in-pipeline registry, which AWS cannot pull from: give --registry-password to publish it (or --plan-only)"
+		return st
+	}
+	st.Run = func(ctx context.Context) stages.StageOutput {
+		if cosignSha256 == "" {
+			return stages.StageOutput{Err: errNoCosignSha}
+		}
+		r := released()
+		if r == nil || r.PublicKey == nil {
+			return stages.StageOutput{Err: fmt.Errorf("deploy: no key-signed release to deploy (the instance verifies the image with a public key: sign with --cosign-key)")}
+		}
+		pub, err := r.PublicKey.Contents(ctx)
+		if err != nil {
+			return stages.StageOutput{Err: err}
+		}
+		_, ver, err := m.revisionAndVersion(ctx, "-")
+		if err != nil {
+			return stages.StageOutput{Err: err}
+		}
+		o.DeployerImage, o.Source, o.TerraformDir, o.CertificateName = m.DeployerImage, m.Source, m.Source.Directory("terraform"), "devsecops-alb"
+		o.Table, o.Locking, o.Key = "devsecops-tflock", "dynamodb", "devsecops/terraform.tfstate"
+		o.Vars = map[string]string{"image": r.DigestRef, "cosign_public_key": pub, "app_version": ver, "region": o.Region,
+			"weather_api_key_parameter": "/devsecops/weather-api-key", "location_api_key_parameter": "/devsecops/location-api-key"}
+		if cosignSha256 != "" {
+			o.Vars["cosign_sha256"] = cosignSha256
+		}
+		res, err := stages.Deploy(ctx, dag, o)
+		out := stages.StageOutput{Err: err, Note: "deployed " + r.DigestRef}
+		if o.PlanOnly {
+			out.Note = "planned only (--plan-only): " + r.DigestRef
+		}
+		if res != nil {
+			out.Reports = dag.Directory().WithDirectory("deploy", res.Files)
+		}
+		return out
+	}
+	return st
 }
 
 // --- end deploy ---

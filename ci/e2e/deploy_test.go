@@ -221,3 +221,32 @@ output "app_version" { value = var.app_version }
 `)
 	return dir
 }
+
+// Misconfigured deploy calls fail before verifying or touching AWS, naming
+// the flag to fix.
+func TestDeployArgumentErrors(t *testing.T) {
+	ref := "registry.e2e:5000/devsecops/weather-app@sha256:" + strings.Repeat("a", 64)
+	pub := filepath.Join(t.TempDir(), "cosign.pub")
+	write(t, filepath.Dir(pub), "cosign.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+	keys := []string{"--aws-access-key-id=env:HOME", "--aws-secret-access-key=env:HOME"}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"tag instead of digest", append([]string{"--digest-ref=docker.io/me/app:latest"}, keys...), "is not a digest reference"},
+		{"no credentials", []string{"--digest-ref=" + ref}, "no AWS credentials: pass --aws-access-key-id"},
+		{"web identity without role", []string{"--digest-ref=" + ref, "--aws-web-identity-token=env:HOME"}, "needs --aws-role-arn"},
+		{"half a key pair", []string{"--digest-ref=" + ref, "--aws-access-key-id=env:HOME"}, "go together"},
+		{"real stack without cosign checksum", append([]string{"--digest-ref=" + ref}, keys...), "needs --cosign-sha-256"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"deploy", "--public-key=" + pub, "--aws-region=us-east-1"}, c.args...)
+			res := testenv.DaggerCall(t, nil, args...)
+			require.Error(t, res.Err, res.Output())
+			assert.Contains(t, res.Output(), c.want)
+		})
+	}
+}

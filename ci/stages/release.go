@@ -11,7 +11,20 @@ import (
 // one before; publish needs after. prepare runs first inside publish and
 // fills in what earlier stages made (the tested image, its SBOM).
 func ReleaseStages(dag *dagger.Client, o release.Options, after []string, prepare func(context.Context, *release.Options) error) []Stage {
+	list, _ := ReleaseStagesResult(dag, o, after, prepare)
+	return list
+}
+
+// ReleaseStagesResult is ReleaseStages plus the finished release (nil before
+// publish ran), for the deploy stage that runs after verify.
+func ReleaseStagesResult(dag *dagger.Client, o release.Options, after []string, prepare func(context.Context, *release.Options) error) ([]Stage, func() *release.Result) {
 	var r *release.Release
+	result := func() *release.Result {
+		if r == nil {
+			return nil
+		}
+		return r.Result()
+	}
 	return []Stage{
 		{Name: "publish", Needs: after, Run: func(ctx context.Context) StageOutput {
 			if err := prepare(ctx, &o); err != nil {
@@ -29,5 +42,5 @@ func ReleaseStages(dag *dagger.Client, o release.Options, after []string, prepar
 			note, err := r.Verify(ctx)
 			return StageOutput{Note: note, Reports: r.Reports(), Err: err}
 		}},
-	}
+	}, result
 }
