@@ -118,6 +118,14 @@ func (r *ScanReport) Check() (string, error) {
 	return "", &gateError{r.Failure}
 }
 
+func scanReportOf(gate *stages.Gate) *ScanReport {
+	failure := ""
+	if err := gate.Err(); err != nil {
+		failure = err.Error()
+	}
+	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}
+}
+
 type gateError struct{ msg string }
 
 func (e *gateError) Error() string { return e.msg }
@@ -152,11 +160,7 @@ func (m *Devsecops) Scan(
 	if err != nil {
 		return nil, err
 	}
-	failure := ""
-	if err := gate.Err(); err != nil {
-		failure = err.Error()
-	}
-	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}, nil
+	return scanReportOf(gate), nil
 }
 
 // Builds app/Dockerfile into the app image. Export it with
@@ -514,11 +518,7 @@ func (m *Devsecops) ScanImage(
 	if err != nil {
 		return nil, err
 	}
-	failure := ""
-	if err := gate.Err(); err != nil {
-		failure = err.Error()
-	}
-	return &ScanReport{Passed: gate.Verdict.Passed, Summary: gate.Summary, Failure: failure, Files: gate.Reports}, nil
+	return scanReportOf(gate), nil
 }
 
 // A CycloneDX JSON SBOM of the app image (OS packages and Python libraries):
