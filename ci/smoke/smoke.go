@@ -86,7 +86,11 @@ func Check(ctx context.Context, baseURL string, pinnedCertPEM []byte, wantVersio
 				break
 			}
 			if err != nil {
-				last = err.Error()
+				// The request cut short by our own deadline says nothing about
+				// the server: keep the last real answer for the report.
+				if ctx.Err() == nil || last == "no answer yet" {
+					last = err.Error()
+				}
 			} else {
 				last = fmt.Sprintf("HTTP %d: %.200s", code, strings.TrimSpace(body))
 				if s.name == "version" && code == http.StatusOK {

@@ -58,7 +58,7 @@ func TestCheckPassesWhenNewVersionAnswers(t *testing.T) {
 func TestCheckRefusesAnotherCertificate(t *testing.T) {
 	srv := app(t, 200, func() string { return "1.1.0" })
 	other := app(t, 200, func() string { return "1.1.0" })
-	err := Check(context.Background(), srv.URL, certPEM(other), "1.1.0", 300*time.Millisecond, 20*time.Millisecond)
+	err := Check(context.Background(), srv.URL, certPEM(other), "1.1.0", time.Second, 20*time.Millisecond)
 	var se *Error
 	require.True(t, errors.As(err, &se), "want *Error, got %v", err)
 	assert.Equal(t, "healthz", se.Step)
@@ -68,7 +68,7 @@ func TestCheckRefusesAnotherCertificate(t *testing.T) {
 func TestCheckTimesOutOnOldVersion(t *testing.T) {
 	srv := app(t, 200, func() string { return "1.0.0" })
 	start := time.Now()
-	err := Check(context.Background(), srv.URL, certPEM(srv), "1.1.0", 300*time.Millisecond, 20*time.Millisecond)
+	err := Check(context.Background(), srv.URL, certPEM(srv), "1.1.0", time.Second, 20*time.Millisecond)
 	var se *Error
 	require.True(t, errors.As(err, &se), "want *Error, got %v", err)
 	assert.Equal(t, "version", se.Step)
@@ -79,7 +79,7 @@ func TestCheckTimesOutOnOldVersion(t *testing.T) {
 
 func TestCheckFailsAtHealthzOn500(t *testing.T) {
 	srv := app(t, 500, func() string { return "1.1.0" })
-	err := Check(context.Background(), srv.URL, certPEM(srv), "1.1.0", 300*time.Millisecond, 20*time.Millisecond)
+	err := Check(context.Background(), srv.URL, certPEM(srv), "1.1.0", time.Second, 20*time.Millisecond)
 	var se *Error
 	require.True(t, errors.As(err, &se), "want *Error, got %v", err)
 	assert.Equal(t, "healthz", se.Step)
