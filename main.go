@@ -133,6 +133,11 @@ func (e *gateError) Error() string { return e.msg }
 // Runs every shift-left check (Bandit, dependency audit, Gitleaks over tree
 // and history, Trivy on IaC and Dockerfiles) concurrently and judges the
 // findings against the policy.
+//
+// Judged again on every call (the tools' runs stay cached): allowlist
+// entries expire by date, which a cached verdict would not notice.
+//
+// +cache="session"
 func (m *Devsecops) Scan(
 	ctx context.Context,
 	// Policy file; defaults to .devsecops.yaml in the source, else built-in defaults.
@@ -478,7 +483,10 @@ func (m *Devsecops) SeedImage() *dagger.Container {
 // Builds the app image and scans it with Trivy: OS and library
 // vulnerabilities (fixed ones only unless the policy's image.ignore_unfixed
 // is false), secrets and misconfigurations, judged by the policy. The
-// vulnerability DB is kept in a cache volume between runs.
+// vulnerability DB is kept in a cache volume between runs and Trivy runs
+// again each day, so new advisories reach images that did not change.
+//
+// +cache="session"
 func (m *Devsecops) ScanImage(
 	ctx context.Context,
 	// Policy file; defaults to .devsecops.yaml in the source, else built-in defaults.

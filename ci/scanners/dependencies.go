@@ -47,7 +47,8 @@ func (d Dependencies) Run(ctx context.Context) Result {
 	} else {
 		ctr = d.Python.ToolContainer(d.Dag, "pip-audit", "pip-audit")
 	}
-	ctr = ctr.WithMountedDirectory("/src", d.Source).WithWorkdir("/src")
+	ctr = ctr.WithMountedDirectory("/src", d.Source).WithWorkdir("/src").
+		WithEnvVariable(advisoryDayVar, advisoryDay())
 	switch {
 	case d.AdvisoryDB != nil:
 		ctr = ctr.WithMountedDirectory("/advisory-db", d.AdvisoryDB)

@@ -97,6 +97,13 @@ func setupError(tool string, err error) error {
 	return findings.Errorf(tool, "could not start: %v", err)
 }
 
+// advisoryDayVar keys the containers whose verdict depends on advisory data
+// rather than on their inputs alone: a new day means a new run (and a fresh
+// DB), while runs on the same day share the engine's cached result.
+const advisoryDayVar = "DEVSECOPS_ADVISORY_DAY"
+
+func advisoryDay() string { return time.Now().UTC().Format(time.DateOnly) }
+
 func tail(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {

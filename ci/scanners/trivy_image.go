@@ -43,7 +43,8 @@ func (t TrivyImage) Run(ctx context.Context) Result {
 		WithUser("root").
 		WithoutEntrypoint().
 		WithMountedFile("/image.tar", t.Target.AsTarball()).
-		WithMountedCache("/root/.cache/trivy", t.Dag.CacheVolume(t.cacheVolume()))
+		WithMountedCache("/root/.cache/trivy", t.Dag.CacheVolume(t.cacheVolume())).
+		WithEnvVariable(advisoryDayVar, advisoryDay())
 	if t.DBRegistry != nil {
 		ctr = ctr.WithServiceBinding(RegistryHost(t.DBRepository), t.DBRegistry)
 	}
