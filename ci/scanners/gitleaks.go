@@ -19,11 +19,7 @@ type Gitleaks struct {
 func (Gitleaks) Name() string { return parsers.GitleaksTool }
 
 func (g Gitleaks) Run(ctx context.Context) Result {
-	ctr := g.Dag.Container().From(g.Image).
-		WithUser("root").
-		WithMountedDirectory("/src", g.Source).
-		WithWorkdir("/src").
-		WithoutEntrypoint()
+	ctr := sourceContainer(g.Dag, g.Image, g.Source)
 	res := Result{Tool: g.Name(), Raw: map[string]string{}, Findings: []findings.Finding{}}
 	// --exit-code 0: leaks are judged by the policy; any non-zero exit is a crash.
 	common := []string{"--redact", "--no-banner", "--exit-code", "0", "--report-format", "json"}

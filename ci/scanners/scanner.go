@@ -78,6 +78,17 @@ func exec(ctx context.Context, tool string, ctr *dagger.Container, args []string
 	return ran, report, nil
 }
 
+// sourceContainer runs a tool image on the source at /src. Root, because
+// tool images often default to a user that cannot write /tmp reports or read
+// every mounted file; no entrypoint, because exec gives the full command.
+func sourceContainer(dag *dagger.Client, image string, source *dagger.Directory) *dagger.Container {
+	return dag.Container().From(image).
+		WithUser("root").
+		WithoutEntrypoint().
+		WithMountedDirectory("/src", source).
+		WithWorkdir("/src")
+}
+
 // ready fails early, once, when a tool's container cannot be prepared.
 func ready(ctx context.Context, tool string, ctr *dagger.Container) error {
 	if _, err := ctr.Sync(ctx); err != nil {

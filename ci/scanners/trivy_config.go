@@ -18,11 +18,7 @@ type TrivyConfig struct {
 func (TrivyConfig) Name() string { return parsers.TrivyTool }
 
 func (t TrivyConfig) Run(ctx context.Context) Result {
-	ctr := t.Dag.Container().From(t.Image).
-		WithUser("root").
-		WithoutEntrypoint().
-		WithMountedDirectory("/src", t.Source).
-		WithWorkdir("/src").
+	ctr := sourceContainer(t.Dag, t.Image, t.Source).
 		WithMountedCache("/root/.cache/trivy", t.Dag.CacheVolume("devsecops-trivy-cache"))
 	_, report, err := exec(ctx, t.Name(), ctr, []string{
 		"trivy", "config", "--quiet", "--skip-check-update", "--cache-dir", "/root/.cache/trivy",
